@@ -1,0 +1,5 @@
+defmodule HelloCluster.Repo do
+  use Ecto.Repo,
+    otp_app: :hello_cluster,
+    adapter: Ecto.Adapters.Postgres
+end

@@ -1,0 +1,5 @@
+import sys
+
+from fly_cluster_lint.cli import main
+
+sys.exit(main())

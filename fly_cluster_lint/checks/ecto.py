@@ -1,0 +1,48 @@
+"""FCL5xx: Ecto over IPv6 (`ECTO_IPV6` and the Repo's `socket_options`)."""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+from fly_cluster_lint.diagnostics import Finding
+from fly_cluster_lint.model.app import App
+from fly_cluster_lint.model.repos import network_repos, repo_ipv6
+from fly_cluster_lint.source import missing_span
+
+VAR = "ECTO_IPV6"
+
+
+def ecto_ipv6_not_wired(app: App) -> Iterator[Finding]:
+    """FCL502: no loaded config gives the Repo IPv6 socket options."""
+    if not app.configs.complete or app.lib.errors:
+        return
+    for repo in network_repos(app):
+        wiring = repo_ipv6(app, repo)
+        if wiring.kind in ("env", "literal"):
+            continue
+        span = wiring.entry.file.span(wiring.entry.key_node) if wiring.entry is not None else repo.file.span(repo.node)
+        yield Finding(span,
+                      f"{repo.module} gets no IPv6 socket options (`socket_options: maybe_ipv6`) in any config a "
+                      f"prod release loads: Fly's .internal/.flycast databases are IPv6-only and the Repo fails "
+                      f"with :nxdomain; in config/runtime.exs add `maybe_ipv6 = if System.get_env(\"ECTO_IPV6\") "
+                      f"in ~w(true 1), do: [:inet6], else: []` and `socket_options: maybe_ipv6` to the Repo config")
+
+
+def ecto_ipv6_unset(app: App) -> Iterator[Finding]:
+    """FCL501: runtime.exs makes IPv6 depend on ECTO_IPV6, which is set nowhere."""
+    env = app.environment
+    if not env.complete or not app.configs.complete or app.lib.errors:
+        return
+    for repo in network_repos(app):
+        wiring = repo_ipv6(app, repo)
+        if wiring.kind != "env":
+            continue
+        if env.effective(VAR) is not None:
+            return
+        read = wiring.entry.file.span(wiring.entry.key_node) if wiring.entry is not None else None
+        where = f" ({read.file}:{read.line})" if read else ""
+        yield Finding(app.env_sh_insertion() if app.env_sh is not None or app.env_sh_error else missing_span(app.env_sh_display),
+                      f"{VAR} is not set, so {repo.module} connects over IPv4{where}: Fly's .internal/.flycast "
+                      f"databases are IPv6-only and connections fail with :nxdomain; add `export {VAR}=\"true\"` "
+                      f"to {app.env_sh_display}")
+        return

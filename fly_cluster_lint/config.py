@@ -1,0 +1,126 @@
+"""`.fly-cluster-lint.toml`: the nearest one from an app's folder up to the repository root, or --config.
+
+Keys: ``secrets`` (variables set with ``fly secrets set``), ``select``, ``ignore`` (codes or code
+prefixes such as ``FCL4``), ``[severity]`` (code -> error|warning|info), ``exclude`` (globs of paths not
+to walk). An unknown key, code or severity is an error (exit 2), never silently ignored.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from fly_cluster_lint.errors import ToolError
+
+CONFIG_NAME = ".fly-cluster-lint.toml"
+SEVERITIES = ("error", "warning", "info")
+KEYS = ("secrets", "select", "ignore", "severity", "exclude")
+
+
+@dataclass(frozen=True)
+class Settings:
+    path: Path | None = None
+    secrets: frozenset = frozenset()
+    select: tuple = ()
+    ignore: tuple = ()
+    severity: tuple = ()  # ((code, level), ...)
+    exclude: tuple = ()
+
+    def enabled(self, code: str) -> bool:
+        if self.select and not any(code.startswith(p) for p in self.select):
+            return False
+        return not any(code.startswith(p) for p in self.ignore)
+
+    def severity_of(self, code: str, default: str) -> str:
+        return dict(self.severity).get(code, default)
+
+
+@dataclass
+class Overrides:
+    """What the command line adds to every app's settings."""
+
+    config: Path | None = None
+    secrets: tuple = ()
+    select: tuple = ()
+    ignore: tuple = ()
+    extend_exclude: tuple = ()
+    cache: dict = field(default_factory=dict)
+
+
+def find_config(start: Path, repo_root: Path) -> Path | None:
+    current = start
+    while True:
+        candidate = current / CONFIG_NAME
+        if candidate.is_file():
+            return candidate
+        if current == repo_root or current.parent == current:
+            return None
+        current = current.parent
+
+
+def load_settings(path: Path | None, overrides: Overrides, known_codes: frozenset) -> Settings:
+    key = str(path)
+    cached = overrides.cache.get(key)
+    if cached is not None:
+        return cached
+    data: dict = {}
+    if path is not None:
+        data = _read(path)
+    shown = _display(path)
+    unknown = sorted(set(data) - set(KEYS))
+    if unknown:
+        raise ToolError(f"{shown}: unknown key `{unknown[0]}` (known keys: {', '.join(KEYS)})")
+
+    def strings(name: str) -> tuple:
+        value = data.get(name, [])
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise ToolError(f"{shown}: `{name}` must be a list of strings")
+        return tuple(value)
+
+    def codes(values: tuple, where: str) -> tuple:
+        for value in values:
+            if not any(code.startswith(value.upper()) for code in known_codes) or not value:
+                raise ToolError(f"{where}: unknown rule code `{value}` (see `fly-cluster-lint rules`)")
+        return tuple(v.upper() for v in values)
+
+    severity = data.get("severity", {})
+    if not isinstance(severity, dict):
+        raise ToolError(f"{shown}: `severity` must be a table such as [severity] FCL401 = \"warning\"")
+    for code, level in severity.items():
+        if code.upper() not in known_codes:
+            raise ToolError(f"{shown}: unknown rule code `{code}` in [severity]")
+        if level not in SEVERITIES:
+            raise ToolError(f"{shown}: severity of {code} must be one of {', '.join(SEVERITIES)}, not `{level}`")
+    settings = Settings(
+        path=path,
+        secrets=frozenset(strings("secrets")) | frozenset(overrides.secrets),
+        select=codes(overrides.select or strings("select"), "--select" if overrides.select else shown),
+        ignore=codes(strings("ignore"), shown) + codes(overrides.ignore, "--ignore"),
+        severity=tuple(sorted((c.upper(), v) for c, v in severity.items())),
+        exclude=strings("exclude") + tuple(overrides.extend_exclude),
+    )
+    overrides.cache[key] = settings
+    return settings
+
+
+def _read(path: Path) -> dict:
+    from fly_cluster_lint.parsers import ParseError
+    from fly_cluster_lint.parsers.toml import parse_toml
+    from fly_cluster_lint.source import SourceFile
+
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ToolError(f"{_display(path)}: cannot read configuration: {exc.strerror or exc}") from None
+    try:
+        return parse_toml(SourceFile(path, _display(path), data)).values
+    except ParseError as exc:
+        raise ToolError(f"{_display(path)}:{exc.line}:{exc.column}: {exc.message}") from None
+
+
+def _display(path: Path | None) -> str:
+    if path is None:
+        return "configuration"
+    from fly_cluster_lint.paths import display
+
+    return display(path)

@@ -1,0 +1,97 @@
+"""Every file is read once and parsed once per run, whichever app or rule asks for it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Callable
+
+from fly_cluster_lint.parsers import ParseError
+from fly_cluster_lint.paths import display
+from fly_cluster_lint.source import SourceFile
+
+MAX_BYTES = 16 * 1024 * 1024
+
+
+class FileCache:
+    def __init__(self) -> None:
+        self._sources: dict[Path, SourceFile | ParseError | None] = {}
+        self._parsed: dict[tuple, tuple[Any, ParseError | None]] = {}
+
+    def source(self, path: Path) -> SourceFile | None:
+        """The file, or None when it does not exist. Unreadable files raise ParseError."""
+        found = self._sources.get(path, False)
+        if found is False:
+            found = self._read(path)
+            self._sources[path] = found
+        if isinstance(found, ParseError):
+            raise found
+        return found
+
+    def _read(self, path: Path) -> SourceFile | ParseError | None:
+        try:
+            if not path.is_file():
+                return None
+            size = path.stat().st_size
+            if size > MAX_BYTES:
+                return ParseError(f"file too large to lint ({size // (1024 * 1024)} MiB)", 1, 1)
+            data = path.read_bytes()
+        except OSError as exc:
+            return ParseError(f"cannot read file: {exc.strerror or exc}", 1, 1)
+        return SourceFile(path, display(path), data)
+
+    def sources(self) -> list[SourceFile]:
+        return [s for s in self._sources.values() if isinstance(s, SourceFile)]
+
+    def parse(self, path: Path, kind: str, parser: Callable[[SourceFile], Any]) -> tuple[Any, ParseError | None]:
+        """(model, None), (None, error), or (None, None) when the file does not exist."""
+        key = (path, kind)
+        found = self._parsed.get(key)
+        if found is None:
+            try:
+                source = self.source(path)
+                found = (parser(source), None) if source is not None else (None, None)
+            except ParseError as exc:
+                found = (None, exc)
+            except RecursionError:
+                found = (None, ParseError("file is nested too deeply to analyse", 1, 1))
+            self._parsed[key] = found
+        return found
+
+    def toml(self, path: Path):
+        from fly_cluster_lint.parsers.toml import parse_toml
+
+        return self.parse(path, "toml", parse_toml)
+
+    def toml_values(self, path: Path) -> dict:
+        doc, _ = self.toml(path)
+        return doc.values if doc is not None else {}
+
+    def dockerfile(self, path: Path):
+        from fly_cluster_lint.parsers.dockerfile import parse_dockerfile
+
+        return self.parse(path, "dockerfile", parse_dockerfile)
+
+    def elixir(self, path: Path):
+        from fly_cluster_lint.parsers.elixir import parse_elixir
+
+        return self.parse(path, "elixir", parse_elixir)
+
+    def dockerfile_runs_mix_release(self, path: Path) -> bool | None:
+        """True/False when the Dockerfile parses, None when it does not (then the app is linted anyway)."""
+        doc, _ = self.dockerfile(path)
+        if doc is None:
+            return None
+        return any(runs_mix_release(ins) for stage in doc.stages for ins in stage.instructions)
+
+
+def runs_mix_release(instruction: Any) -> bool:
+    if instruction.keyword != "RUN":
+        return False
+    text = instruction.raw + "\n" + instruction.heredoc
+    for command in text.replace("&&", ";").replace("||", ";").replace("\n", ";").split(";"):
+        words = [w for w in command.split() if "=" not in w or w.startswith("-")]
+        if "mix" in words:
+            after = words[words.index("mix") + 1 :]
+            if after and after[0] in ("release", "do") and "release" in [w.strip(",") for w in after]:
+                return True
+    return False

@@ -1,0 +1,253 @@
+"""One app: a fly toml, the Elixir release it deploys, and every file the rules read, parsed lazily."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from fly_cluster_lint.config import Settings
+from fly_cluster_lint.discovery import AppSpec
+from fly_cluster_lint.files import FileCache
+from fly_cluster_lint.parsers import ParseError
+from fly_cluster_lint.paths import display
+from fly_cluster_lint.source import Span, missing_span
+
+
+class App:
+    def __init__(self, spec: AppSpec, files: FileCache, settings: Settings) -> None:
+        self.spec = spec
+        self.files = files
+        self.settings = settings
+        self.parse_errors: list[tuple[Path, ParseError]] = []
+
+    def _record(self, path: Path, error: ParseError | None) -> None:
+        if error is not None and all(p != path for p, _ in self.parse_errors):
+            self.parse_errors.append((path, error))
+
+    # -- fly.toml ------------------------------------------------------------------------------------------
+    @cached_property
+    def _toml(self) -> tuple[Any, ParseError | None]:
+        doc, error = self.files.toml(self.spec.toml)
+        self._record(self.spec.toml, error)
+        return doc, error
+
+    @property
+    def toml(self) -> Any:
+        return self._toml[0]
+
+    @property
+    def toml_error(self) -> ParseError | None:
+        return self._toml[1]
+
+    @property
+    def toml_path(self) -> str:
+        return display(self.spec.toml)
+
+    @property
+    def fly_app(self) -> str | None:
+        name = self.toml.get("app") if self.toml is not None else None
+        return name if isinstance(name, str) else None
+
+    # -- mix projects ----------------------------------------------------------------------------------------
+    @cached_property
+    def mix(self) -> Any:
+        from fly_cluster_lint.model.mix import read_mix
+
+        path = self.spec.project / "mix.exs"
+        file, error = self.files.elixir(path)
+        self._record(path, error)
+        return read_mix(self.spec.project, file)
+
+    @property
+    def mix_error(self) -> ParseError | None:
+        return next((e for p, e in self.parse_errors if p == self.spec.project / "mix.exs"), None)
+
+    @cached_property
+    def projects(self) -> list[Any]:
+        """The root project and, for an umbrella, every `apps/*` project."""
+        from fly_cluster_lint.model.mix import read_mix
+
+        out = [self.mix]
+        if self.mix.is_umbrella:
+            apps_dir = self.spec.project / self.mix.apps_path
+            for child in sorted(apps_dir.iterdir()) if apps_dir.is_dir() else []:
+                path = child / "mix.exs"
+                if path.is_file() and not child.is_symlink():
+                    file, error = self.files.elixir(path)
+                    self._record(path, error)
+                    out.append(read_mix(child, file))
+        return out
+
+    @property
+    def mix_app(self) -> str | None:
+        """The OTP app of the project (for an umbrella: the first child that has one)."""
+        if self.mix.app:
+            return self.mix.app
+        return next((p.app for p in self.projects[1:] if p.app), None)
+
+    @property
+    def release(self) -> Any:
+        for project in self.projects:
+            if project.releases:
+                return next(iter(project.releases.values()))
+        return None
+
+    @property
+    def release_name(self) -> str | None:
+        return self.release.name if self.release is not None else self.mix_app
+
+    def has_dep(self, name: str) -> bool:
+        return any(name in p.deps for p in self.projects)
+
+    # -- files -----------------------------------------------------------------------------------------------
+    @property
+    def rel_dir(self) -> Path:
+        custom = self.release.rel_templates_path if self.release is not None else None
+        return self.spec.project / (custom or "rel")
+
+    @property
+    def env_sh_path(self) -> Path:
+        return self.rel_dir / "env.sh.eex"
+
+    @property
+    def env_sh_display(self) -> str:
+        return display(self.env_sh_path)
+
+    @cached_property
+    def _env_sh(self) -> tuple[Any, ParseError | None]:
+        from fly_cluster_lint.parsers.shell import parse_env_sh
+
+        values = {"@release.name": self.release_name or "", "@release.version": self.mix.version or ""}
+        values = {k: v for k, v in values.items() if v}
+        result = self.files.parse(self.env_sh_path, "env_sh", lambda source: parse_env_sh(source, values))
+        self._record(self.env_sh_path, result[1])
+        return result
+
+    @property
+    def env_sh(self) -> Any:
+        return self._env_sh[0]
+
+    @property
+    def env_sh_error(self) -> ParseError | None:
+        return self._env_sh[1]
+
+    @cached_property
+    def _dockerfile(self) -> tuple[Any, ParseError | None]:
+        if self.spec.dockerfile is None:
+            return None, None
+        result = self.files.dockerfile(self.spec.dockerfile)
+        self._record(self.spec.dockerfile, result[1])
+        return result
+
+    @property
+    def dockerfile(self) -> Any:
+        return self._dockerfile[0]
+
+    @property
+    def dockerfile_error(self) -> ParseError | None:
+        return self._dockerfile[1]
+
+    @cached_property
+    def configs(self) -> Any:
+        from fly_cluster_lint.model.configs import load_configs
+
+        result = load_configs(self.spec.project / "config", self.files)
+        for path, error in result.errors:
+            self._record(path, error)
+        return result
+
+    @cached_property
+    def lib(self) -> Any:
+        from fly_cluster_lint.model.supervision import read_lib
+
+        result = read_lib([p.dir for p in self.projects], self.files)
+        for path, error in result.errors:
+            self._record(path, error)
+        return result
+
+    @cached_property
+    def vm_args(self) -> tuple[Any, ParseError | None]:
+        """rel/vm.args.eex (read by start, daemon and eval): (model or None, error or None)."""
+        return self._vm_args("vm.args.eex")
+
+    @cached_property
+    def remote_vm_args(self) -> tuple[Any, ParseError | None]:
+        """rel/remote.vm.args.eex (read by remote and rpc)."""
+        return self._vm_args("remote.vm.args.eex")
+
+    def _vm_args(self, name: str) -> tuple[Any, ParseError | None]:
+        from fly_cluster_lint.parsers.vm_args import parse_vm_args
+
+        path = self.rel_dir / name
+        result = self.files.parse(path, "vm_args", parse_vm_args)
+        self._record(path, result[1])
+        return result
+
+    # -- the effective environment ---------------------------------------------------------------------------
+    @cached_property
+    def environment(self) -> Any:
+        from fly_cluster_lint.model.environment import build_environment
+
+        return build_environment(self, "start")
+
+    def environment_for(self, command: str) -> Any:
+        from fly_cluster_lint.model.environment import build_environment
+
+        return self.environment if command == "start" else build_environment(self, command)
+
+    @property
+    def clustering_configured(self) -> bool:
+        """Any sign that clustering was set up: a discovery child or dep, name distribution, a query."""
+        if self.lib.children or self.has_dep("dns_cluster") or self.has_dep("libcluster"):
+            return True
+        env = self.environment
+        distribution = env.get("RELEASE_DISTRIBUTION")
+        if distribution is not None and distribution.literal == "name":
+            return True
+        return env.get("DNS_CLUSTER_QUERY") is not None
+
+    def secret_values(self) -> set[str]:
+        """Literal values of RELEASE_COOKIE and of declared secrets wherever they are written."""
+        from fly_cluster_lint.parsers.words import Lit
+
+        names = {"RELEASE_COOKIE"} | set(self.settings.secrets)
+        out: set[str] = set()
+        if self.release is not None and self.release.cookie:
+            out.add(self.release.cookie)
+        env = self.environment
+        for value in env.values.values():
+            for setting, _ in value.history:
+                if setting.var in names and setting.parts:
+                    out.update(p.text for p in _walk_parts(setting.parts) if isinstance(p, Lit) and len(p.text) >= 4)
+        for setting, _ in env.skipped:
+            if setting.var in names and setting.parts:
+                out.update(p.text for p in _walk_parts(setting.parts) if isinstance(p, Lit) and len(p.text) >= 4)
+        return out
+
+    # -- where missing things go -----------------------------------------------------------------------------
+    def env_sh_insertion(self) -> Span:
+        """Where a missing export belongs: before the `fi` of the Fly block, else the end of env.sh.eex."""
+        script = self.env_sh
+        if script is None:
+            return missing_span(self.env_sh_display)
+        if script.fly_block_end is not None:
+            return script.fly_block_end
+        end = script.source.line_span(script.last_line)
+        return script.source.span(end.end_byte, end.end_byte)  # just after the last statement
+
+    def file_start(self, path: Path) -> Span:
+        return missing_span(display(path))
+
+    def describe(self) -> str:
+        return f"{self.fly_app or '?'} ({self.toml_path})"
+
+
+
+def _walk_parts(parts: tuple):
+    from fly_cluster_lint.parsers.words import Var
+
+    for part in parts:
+        yield part
+        if isinstance(part, Var):
+            yield from _walk_parts(part.arg)

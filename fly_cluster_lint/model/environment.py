@@ -1,0 +1,227 @@
+"""The effective runtime environment of a release booting on a Fly Machine, with provenance.
+
+Layers, in boot order (rule-catalogue.md, "The effective environment"):
+
+1. Dockerfile ENV of the final stage, with what it inherits through `FROM <earlier stage>`;
+2. fly.toml [env], then the variables declared as Fly secrets (value unknown to a static tool);
+3. rel/env.sh.eex, sourced by the release script: an unconditional `export X=...` replaces, `${X:-d}`
+   and `if [ -z "$X" ]` keep an outer value, `X="$X more"` appends; Fly-guarded exports apply, exports
+   that never run on Fly do not, `case $RELEASE_COMMAND` branches apply to their commands only;
+4. the release script's defaults: RELEASE_DISTRIBUTION=sname, RELEASE_NODE=<release name>,
+   RELEASE_COOKIE from releases/COOKIE.
+
+Every value remembers the setting that decided it and the ones it replaced.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from fly_cluster_lint.parsers.shell import NOT_ON_FLY
+from fly_cluster_lint.parsers.words import Eex, Lit, Var, literal_text, merge, render
+from fly_cluster_lint.source import Span
+
+DOCKERFILE = "Dockerfile"
+FLY_TOML = "fly.toml"
+SECRET = "secret"
+ENV_SH = "env.sh.eex"
+DEFAULT = "release default"
+
+ERL_FLAG_VARS = ("ERL_AFLAGS", "ERL_FLAGS", "ERL_ZFLAGS", "ELIXIR_ERL_OPTIONS")
+
+
+@dataclass
+class Setting:
+    """One place that sets a variable."""
+
+    var: str
+    layer: str
+    parts: tuple | None  # None: a value the tool cannot see (a Fly secret, a random cookie)
+    span: Span | None
+    exported: bool = True
+    mode: str = "set"  # "set" | "default" (keeps an outer value)
+    origin: Any = None  # the parser's own object (EnvSetting, ShellAssignment, ...)
+    note: str = ""
+
+
+@dataclass
+class Value:
+    var: str
+    parts: tuple | None
+    setting: Setting  # the setting that decided the value
+    exported: bool  # reaches the BEAM's environment
+    history: list[tuple[Setting, str]] = field(default_factory=list)  # (setting, what happened to it)
+
+    @property
+    def text(self) -> str | None:
+        """The value as text when fully known; refs to boot-time variables render as ${NAME}."""
+        if self.parts is None:
+            return None
+        return render(self.parts)
+
+    @property
+    def literal(self) -> str | None:
+        return literal_text(self.parts) if self.parts is not None else None
+
+    def contributors(self) -> list[Setting]:
+        return [s for s, status in self.history if status in ("effective", "appended to")]
+
+
+class Environment:
+    def __init__(self, command: str = "start") -> None:
+        self.command = command
+        self.values: dict[str, Value] = {}
+        self.skipped: list[tuple[Setting, str]] = []  # settings that do not apply, with the reason
+        self.incomplete: set[str] = set()  # layers the tool could not read (parse errors)
+
+    def get(self, var: str) -> Value | None:
+        value = self.values.get(var)
+        return value if value is not None else None
+
+    def effective(self, var: str) -> Value | None:
+        """The value the BEAM sees: None when unset or set but never exported."""
+        value = self.values.get(var)
+        if value is None or not value.exported:
+            return None
+        return value
+
+    @property
+    def complete(self) -> bool:
+        return not self.incomplete
+
+    # -- building -----------------------------------------------------------------------------------------
+    def apply(self, setting: Setting) -> None:
+        current = self.values.get(setting.var)
+        if setting.mode == "default" and current is not None:
+            current.history.append((setting, "kept outer value"))
+            return
+        parts = self._substitute(setting.parts, setting.var) if setting.parts is not None else None
+        appended = setting.parts is not None and any(
+            isinstance(p, Var) and p.name == setting.var and p.op == "" for p in setting.parts)
+        kept = _keeps_outer(setting.parts, setting.var) and current is not None
+        exported = setting.exported or (current is not None and current.exported) or setting.var.startswith("RELEASE_")
+        history = list(current.history) if current is not None else []
+        if current is not None:
+            history = [(s, "overridden" if status == "effective" else status) for s, status in history]
+            if appended:
+                history = [(s, "appended to" if status == "overridden" and s is current.setting else status)
+                           for s, status in history]
+        if kept:
+            current.history.append((setting, "kept outer value"))
+            return
+        history.append((setting, "effective"))
+        self.values[setting.var] = Value(setting.var, parts, setting, exported, history)
+
+    def skip(self, setting: Setting, reason: str) -> None:
+        self.skipped.append((setting, reason))
+        current = self.values.get(setting.var)
+        if current is not None:
+            current.history.append((setting, reason))
+
+    def _substitute(self, parts: tuple, var: str) -> tuple:
+        out: list = []
+        for part in parts:
+            if isinstance(part, Var):
+                known = self.values.get(part.name)
+                if part.op == "" and known is not None and known.parts is not None:
+                    out.extend(known.parts)
+                    continue
+                if part.op in (":-", "-") :
+                    if known is not None and known.parts is not None:
+                        out.extend(known.parts)
+                        continue
+                    if known is None:
+                        out.extend(self._substitute(part.arg, var))
+                        continue
+                if part.op == "" and known is None and part.name == var:
+                    continue  # "$X more" with X unset
+            out.append(part)
+        return merge(out)
+
+
+def _keeps_outer(parts: tuple | None, var: str) -> bool:
+    """`X=${X:-default}` or `X=${X}`: an outer value survives unchanged."""
+    return bool(parts) and len(parts) == 1 and isinstance(parts[0], Var) and parts[0].name == var and parts[0].op in (":-", "-", "")
+
+
+def build_environment(app: Any, command: str = "start") -> Environment:
+    env = Environment(command)
+    # 1. Dockerfile, final stage
+    if app.dockerfile_error is not None:
+        env.incomplete.add(DOCKERFILE)
+    elif app.dockerfile is not None and app.dockerfile.final is not None:
+        for item in app.dockerfile.env_of(app.dockerfile.final):
+            env.apply(Setting(item.key, DOCKERFILE, _build_time(item.parts, env), item.value_span, origin=item))
+    # 2. fly.toml [env], then secrets
+    if app.toml_error is not None:
+        env.incomplete.add(FLY_TOML)
+    elif app.toml is not None:
+        table = app.toml.get("env", default={})
+        if isinstance(table, dict):
+            for key, value in table.items():
+                text = value if isinstance(value, str) else _toml_text(value)
+                span = app.toml.value_span(("env", key))
+                env.apply(Setting(key, FLY_TOML, (Lit(text),) if text else (), span, origin=value))
+    for name in sorted(app.settings.secrets):
+        env.apply(Setting(name, SECRET, None, app.settings.path and None, note="declared as a Fly secret"))
+    # 3. env.sh.eex
+    if app.env_sh_error is not None:
+        env.incomplete.add(ENV_SH)
+    elif app.env_sh is not None:
+        script = app.env_sh
+        for item in script.assignments:
+            exported = item.exported or item.name in script.exported
+            setting = Setting(item.name, ENV_SH, item.parts, item.value_span, exported=exported,
+                              mode="default" if item.default_only else "set", origin=item)
+            if item.fly == NOT_ON_FLY:
+                env.skip(setting, "not applied on Fly")
+            elif item.commands is not None and command not in item.commands:
+                env.skip(setting, f"not applied for `{command}`")
+            else:
+                env.apply(setting)
+    # 4. release defaults
+    defaults = {
+        "RELEASE_DISTRIBUTION": (Lit("sname"),),
+        "RELEASE_NODE": (Lit(app.release_name or ""),),
+    }
+    for name, parts in defaults.items():
+        env.apply(Setting(name, DEFAULT, parts, None, mode="default", note="default of the release script"))
+    cookie = app.release.cookie if app.release is not None else None
+    env.apply(Setting("RELEASE_COOKIE", DEFAULT, (Lit(cookie),) if cookie else None, None, mode="default",
+                      note="mix.exs release `cookie:`" if cookie else "random per build (releases/COOKIE)"))
+    return env
+
+
+def _build_time(parts: tuple, env: Environment) -> tuple:
+    """Dockerfile `${VAR}` expands at build time: earlier ENV values are substituted, FLY_* are empty."""
+    out: list = []
+    for part in parts:
+        if isinstance(part, Var):
+            known = env.values.get(part.name)
+            if known is not None and known.parts is not None and part.op == "":
+                out.extend(known.parts)
+                continue
+        out.append(part)
+    return merge(out)
+
+
+def _toml_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def count_flag(value: Value | None, flag: str) -> int | None:
+    """How often a flag (e.g. -proto_dist) appears as a word; None when the value is unknown."""
+    if value is None:
+        return 0
+    if value.parts is None:
+        return None
+    count = 0
+    for part in value.parts:
+        if isinstance(part, Lit):
+            count += part.text.split().count(flag)
+        elif isinstance(part, Eex) and part.value:
+            count += part.value.split().count(flag)
+    return count

@@ -1,0 +1,61 @@
+"""Repos reached over the network and how their config turns on IPv6 (`socket_options`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from fly_cluster_lint.model.configs import ConfigEntry
+from fly_cluster_lint.model.supervision import Repo
+from fly_cluster_lint.parsers.elixir import Atom
+
+NETWORK_DEPS = ("postgrex", "myxql", "tds")
+
+
+@dataclass
+class Wiring:
+    kind: str  # "env" (depends on ECTO_IPV6) | "literal" ([:inet6]) | "unknown" | "none"
+    entry: ConfigEntry | None  # the Repo's config entry that decided it (runtime.exs preferred)
+
+
+def network_repos(app: Any) -> list[Repo]:
+    """Repos of a network database (Postgres, MySQL, MSSQL); SQLite and unknown adapters without a
+    network driver in the deps are out."""
+    has_driver = any(app.has_dep(d) for d in NETWORK_DEPS)
+    return [r for r in app.lib.repos if r.network or (r.network is None and has_driver)]
+
+
+def repo_ipv6(app: Any, repo: Repo) -> Wiring:
+    otp_app = repo.otp_app or app.mix_app
+    entries = [e for e in app.configs.find(otp_app, repo.module)]
+    entries.sort(key=lambda e: not e.runtime)
+    best = Wiring("none", entries[0] if entries else None)
+    for entry in entries:
+        options = entry.file.keyword_list(entry.value) or {}
+        node = options.get("socket_options")
+        if node is None:
+            continue
+        kind = _classify(entry.file, node)
+        if kind in ("env", "literal"):
+            return Wiring(kind, entry)
+        best = Wiring("unknown", entry)
+    return best
+
+
+def _classify(file: Any, node: Any, depth: int = 0) -> str:
+    if any(name == "ECTO_IPV6" for name, _ in file.env_reads(node)):
+        return "env"
+    value = file.literal(node)
+    if isinstance(value, list) and Atom("inet6") in value:
+        return "literal"
+    if node.type == "identifier" and depth < 3:
+        name = file.text(node)
+        for candidate in file.walk():
+            if candidate.type == "binary_operator":
+                left = candidate.child_by_field_name("left")
+                operator = candidate.child_by_field_name("operator")
+                right = candidate.child_by_field_name("right")
+                if (left is not None and right is not None and operator is not None and file.text(operator) == "="
+                        and left.type == "identifier" and file.text(left) == name):
+                    return _classify(file, right, depth + 1)
+    return "unknown"

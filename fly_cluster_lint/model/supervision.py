@@ -1,0 +1,188 @@
+"""What lib/**/*.ex says about clustering: Repos, the Application's children, DNSCluster and
+libcluster children, and where the DNSCluster query comes from."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from fly_cluster_lint.files import FileCache
+from fly_cluster_lint.parsers import ParseError
+from fly_cluster_lint.parsers.elixir import Alias, Atom, ElixirFile
+
+NETWORK_ADAPTERS = {"Ecto.Adapters.Postgres": "postgrex", "Ecto.Adapters.MyXQL": "myxql", "Ecto.Adapters.Tds": "tds"}
+NETWORK_REPO_WRAPPERS = {"AshPostgres.Repo"}
+# Files that mention none of these cannot hold what the rules look for; they are not parsed.
+_INTERESTING = (b"DNSCluster", b"Cluster.Supervisor", b"Repo", b"use Application")
+
+
+@dataclass
+class Repo:
+    module: str
+    otp_app: str | None
+    adapter: str | None  # alias text, or None when not a literal
+    network: bool | None  # True: reached over the network; None: cannot tell from the source
+    file: ElixirFile
+    node: Any
+
+
+@dataclass
+class QuerySource:
+    """Where a DNSCluster child's `:query` comes from."""
+
+    kind: str  # "config" | "env" | "literal" | "ignore" | "other"
+    app: str | None = None
+    key: str | None = None
+    value: Any = None  # literal value, or the env var name
+    node: Any = None
+
+
+@dataclass
+class Child:
+    module: str  # "DNSCluster" | "Cluster.Supervisor"
+    file: ElixirFile
+    node: Any
+    query: QuerySource | None = None
+
+
+@dataclass
+class LibFacts:
+    files: list[ElixirFile] = field(default_factory=list)
+    errors: list[tuple[Path, ParseError]] = field(default_factory=list)
+    repos: list[Repo] = field(default_factory=list)
+    children: list[Child] = field(default_factory=list)
+    applications: list[tuple[ElixirFile, Any, Any]] = field(default_factory=list)  # (file, module node, children list)
+
+    def dns_clusters(self) -> list[Child]:
+        return [c for c in self.children if c.module == "DNSCluster"]
+
+
+def lib_files(project_dirs: list[Path]) -> list[Path]:
+    out = []
+    for project in project_dirs:
+        lib = project / "lib"
+        if not lib.is_dir():
+            continue
+        for folder, dirs, names in os.walk(lib):
+            dirs[:] = sorted(d for d in dirs if not os.path.islink(os.path.join(folder, d)))
+            out += [Path(folder) / n for n in sorted(names) if n.endswith(".ex")]
+    return out
+
+
+def read_lib(project_dirs: list[Path], files: FileCache) -> LibFacts:
+    facts = LibFacts()
+    for path in lib_files(project_dirs):
+        try:
+            source = files.source(path)
+        except ParseError as exc:
+            facts.errors.append((path, exc))
+            continue
+        if source is None or not any(word in source.data for word in _INTERESTING):
+            continue
+        file, error = files.elixir(path)
+        if error is not None:
+            facts.errors.append((path, error))
+            continue
+        facts.files.append(file)
+        _read_file(file, facts)
+    return facts
+
+
+def _read_file(file: ElixirFile, facts: LibFacts) -> None:
+    for node in file.walk():
+        if node.type == "call":
+            name = file.call_name(node)
+            if name == "use":
+                _use(file, node, facts)
+            elif name in ("DNSCluster.child_spec", "DNSCluster.start_link"):
+                facts.children.append(Child("DNSCluster", file, node, _query(file, file.args(node)[0] if file.args(node) else None)))
+        elif node.type == "tuple" and node.named_children:
+            head = file.literal(node.named_children[0])
+            if isinstance(head, Alias) and head.name in ("DNSCluster", "Cluster.Supervisor"):
+                options = node.named_children[1] if len(node.named_children) > 1 else None
+                query = _query(file, options) if head.name == "DNSCluster" else None
+                facts.children.append(Child(head.name, file, node, query))
+
+
+def _use(file: ElixirFile, node: Any, facts: LibFacts) -> None:
+    args = file.args(node)
+    if not args:
+        return
+    used = file.literal(args[0])
+    if not isinstance(used, Alias):
+        return
+    module = _enclosing_module(file, node)
+    if used.name == "Application":
+        facts.applications.append((file, module, _children_list(file, node)))
+        return
+    if used.name != "Ecto.Repo" and used.name not in NETWORK_REPO_WRAPPERS:
+        return
+    options = file.keywords(args[1]) if len(args) > 1 and args[1].type == "keywords" else {}
+    otp_app = file.literal(options["otp_app"]) if "otp_app" in options else None
+    adapter = file.literal(options["adapter"]) if "adapter" in options else None
+    adapter_name = adapter.name if isinstance(adapter, Alias) else None
+    if used.name in NETWORK_REPO_WRAPPERS:
+        network: bool | None = True
+    elif adapter_name is not None:
+        network = adapter_name in NETWORK_ADAPTERS
+    else:
+        network = None
+    facts.repos.append(Repo(module or "", otp_app.name if isinstance(otp_app, Atom) else None, adapter_name,
+                            network, file, node))
+
+
+def _enclosing_module(file: ElixirFile, node: Any) -> str | None:
+    for parent in file.ancestors(node):
+        if parent.type == "call" and file.call_name(parent) == "defmodule":
+            args = file.args(parent)
+            if args:
+                return file.text(args[0])
+    return None
+
+
+def _children_list(file: ElixirFile, use_node: Any) -> Any:
+    """The `children = [...]` list of the module that does `use Application`, for positions."""
+    module = next((p for p in file.ancestors(use_node) if p.type == "call" and file.call_name(p) == "defmodule"), None)
+    for node in file.walk(module or file.root):
+        if node.type == "binary_operator":
+            left = node.child_by_field_name("left")
+            right = node.child_by_field_name("right")
+            if left is not None and right is not None and file.text(left) == "children" and right.type == "list":
+                return right
+    return None
+
+
+def _query(file: ElixirFile, options: Any) -> QuerySource:
+    if options is None:
+        return QuerySource("other")
+    keywords = file.keyword_list(options) if options.type in ("list", "keywords") else None
+    if keywords is None or "query" not in keywords:
+        return QuerySource("other", node=options)
+    value = keywords["query"]
+    return _query_value(file, value)
+
+
+def _query_value(file: ElixirFile, value: Any) -> QuerySource:
+    if value.type == "binary_operator":
+        left = value.child_by_field_name("left")
+        operator = value.child_by_field_name("operator")
+        if operator is not None and file.text(operator) == "||" and left is not None:
+            return _query_value(file, left)
+    if value.type == "call":
+        name = file.call_name(value)
+        args = file.args(value)
+        if name in ("Application.get_env", "Application.fetch_env!", "Application.compile_env") and len(args) >= 2:
+            app, key = file.literal(args[0]), file.literal(args[1])
+            if isinstance(app, Atom) and isinstance(key, Atom):
+                return QuerySource("config", app.name, key.name, node=value)
+        reads = file.env_reads(value)
+        if reads:
+            return QuerySource("env", value=reads[0][0], node=value)
+    literal = file.literal(value)
+    if isinstance(literal, Atom) and literal.name == "ignore":
+        return QuerySource("ignore", node=value)
+    if isinstance(literal, (str, list, tuple)):
+        return QuerySource("literal", value=literal, node=value)
+    return QuerySource("other", node=value)

@@ -1,0 +1,371 @@
+"""Dockerfile: stages, ENV/ARG values with positions, COPY, RUN, CMD and ENTRYPOINT.
+
+Instruction boundaries follow Docker's own rules (parser directives, the escape character, line
+continuations, comment lines inside a continued instruction, heredocs). Each instruction is then read from
+the tree-sitter-dockerfile tree when the grammar understood it; where it did not (tree-sitter-dockerfile
+0.2.0 rejects legacy ``ENV key a value with spaces`` and loses its footing after such lines) the
+instruction's words are read with Docker's quoting rules instead. CRLF files are parsed with the CR
+blanked, so every offset stays the original file's.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from fly_cluster_lint.parsers import ParseError
+from fly_cluster_lint.parsers.words import Lit, Var, merge
+from fly_cluster_lint.source import DecodeError, SourceFile, Span
+
+KEYWORDS = {
+    "ADD", "ARG", "CMD", "COPY", "ENTRYPOINT", "ENV", "EXPOSE", "FROM", "HEALTHCHECK", "LABEL", "MAINTAINER",
+    "ONBUILD", "RUN", "SHELL", "STOPSIGNAL", "USER", "VOLUME", "WORKDIR",
+}
+
+
+@dataclass
+class Word:
+    parts: tuple
+    start: int
+    end: int
+
+    @property
+    def text(self) -> str:
+        from fly_cluster_lint.parsers.words import render
+
+        return render(self.parts)
+
+
+@dataclass
+class EnvSetting:
+    """One ``KEY=value`` of an ENV (or ARG default) instruction."""
+
+    key: str
+    parts: tuple
+    key_span: Span
+    value_span: Span
+    legacy: bool = False
+
+
+@dataclass
+class Instruction:
+    keyword: str
+    keyword_span: Span
+    span: Span
+    start: int
+    end: int
+    words: list[Word]
+    raw: str  # the arguments as one logical line (continuations removed)
+    env: list[EnvSetting] = field(default_factory=list)
+    heredoc: str = ""
+
+
+@dataclass
+class Stage:
+    index: int
+    base: str
+    alias: str | None
+    from_span: Span
+    parent: int | None  # index of the earlier stage this one is built FROM, if any
+    instructions: list[Instruction] = field(default_factory=list)
+
+
+@dataclass
+class Dockerfile:
+    source: SourceFile
+    stages: list[Stage]
+    global_args: list[Instruction]
+
+    @property
+    def final(self) -> Stage | None:
+        return self.stages[-1] if self.stages else None
+
+    def lineage(self, stage: Stage) -> list[Stage]:
+        """The stage and the earlier stages it inherits from, oldest first."""
+        chain = [stage]
+        seen = {stage.index}
+        while chain[0].parent is not None and chain[0].parent not in seen:
+            seen.add(chain[0].parent)
+            chain.insert(0, self.stages[chain[0].parent])
+        return chain
+
+    def env_of(self, stage: Stage) -> list[EnvSetting]:
+        """ENV settings in effect in a stage, inherited ones first, in instruction order."""
+        out: list[EnvSetting] = []
+        for each in self.lineage(stage):
+            for ins in each.instructions:
+                if ins.keyword == "ENV":
+                    out.extend(ins.env)
+        return out
+
+
+def parse_dockerfile(source: SourceFile) -> Dockerfile:
+    try:
+        source.text
+    except DecodeError as exc:
+        raise ParseError(exc.message, exc.line, exc.column) from None
+    data = source.parser_bytes()
+    raw_instructions = _split(data)
+    nodes = _tree_nodes(data)
+    stages: list[Stage] = []
+    global_args: list[Instruction] = []
+    aliases: dict[str, int] = {}
+    for keyword_start, keyword_end, segments, heredoc in raw_instructions:
+        keyword_raw = data[keyword_start:keyword_end].decode("utf-8", errors="replace")
+        keyword = keyword_raw.upper()
+        end = segments[-1][1] if segments else keyword_end
+        keyword_span = source.span(keyword_start, keyword_end)
+        if keyword not in KEYWORDS:
+            raise ParseError(f"unknown instruction `{keyword_raw}`", keyword_span.line, keyword_span.column,
+                             keyword_span.end_line, keyword_span.end_column)
+        words = _lex(data, segments)
+        raw = " ".join(data[s:e].decode("utf-8", errors="replace").strip() for s, e in segments).strip()
+        ins = Instruction(keyword, keyword_span, source.span(keyword_start, end), keyword_start, end, words, raw,
+                          heredoc=heredoc)
+        if keyword in ("ENV", "ARG"):
+            ins.env = _env_settings(source, data, ins, nodes.get(keyword_start))
+        if keyword == "FROM":
+            plain = [w for w in words if not w.text.startswith("--")]
+            if not plain:
+                raise ParseError("FROM needs an image", keyword_span.line, keyword_span.column)
+            base = plain[0].text
+            alias = plain[2].text if len(plain) >= 3 and plain[1].text.upper() == "AS" else None
+            parent = aliases.get(base.lower())
+            stage = Stage(len(stages), base, alias, ins.span, parent, [ins])
+            if alias:
+                aliases[alias.lower()] = stage.index
+            aliases.setdefault(str(stage.index), stage.index)
+            stages.append(stage)
+        elif stages:
+            stages[-1].instructions.append(ins)
+        elif keyword == "ARG":
+            global_args.append(ins)
+        else:
+            raise ParseError(f"`{keyword_raw}` before the first FROM", keyword_span.line, keyword_span.column)
+    return Dockerfile(source, stages, global_args)
+
+
+def _tree_nodes(data: bytes) -> dict:
+    """Clean instruction nodes of the tree-sitter tree, by start offset."""
+    from fly_cluster_lint.parsers import treesitter
+
+    tree = treesitter.parse("dockerfile", data)
+    return {n.start_byte: n for n in tree.root_node.named_children if n.type.endswith("_instruction") and not n.has_error}
+
+
+def _split(data: bytes) -> list[tuple[int, int, list[tuple[int, int]], str]]:
+    """Logical instructions: (keyword start, keyword end, argument segments, heredoc body)."""
+    lines = []
+    pos = 0
+    n = len(data)
+    while pos < n:
+        nl = data.find(b"\n", pos)
+        end = n if nl < 0 else nl
+        lines.append((pos, end))
+        pos = end + 1
+    escape = b"\\"
+    out = []
+    i = 0
+    # Parser directives: `# key=value` lines at the very top.
+    while i < len(lines):
+        text = data[lines[i][0] : lines[i][1]].strip()
+        if text.startswith(b"#") and b"=" in text:
+            key, _, value = text[1:].partition(b"=")
+            if key.strip().lower() == b"escape" and value.strip() in (b"`", b"\\"):
+                escape = value.strip()
+            if key.strip().lower() in (b"escape", b"syntax", b"check"):
+                i += 1
+                continue
+        break
+    while i < len(lines):
+        start, end = lines[i]
+        text = data[start:end]
+        stripped = text.lstrip()
+        if not stripped.strip() or stripped.startswith(b"#"):
+            i += 1
+            continue
+        kw_start = start + (len(text) - len(stripped))
+        kw_end = kw_start
+        while kw_end < end and data[kw_end : kw_end + 1] not in (b" ", b"\t") and not (
+            data[kw_end : kw_end + 1] == escape and data[kw_end + 1 : end].strip() == b""
+        ):
+            kw_end += 1
+        segments = []
+        seg_start = kw_end
+        while True:
+            line_text = data[seg_start:end].rstrip(b" \t")
+            if line_text.endswith(escape) and not line_text.endswith(escape * 2):
+                segments.append((seg_start, seg_start + len(line_text) - 1))
+                i += 1
+                # skip comment and empty lines inside a continued instruction
+                while i < len(lines) and (
+                    data[lines[i][0] : lines[i][1]].strip() == b""
+                    or data[lines[i][0] : lines[i][1]].lstrip().startswith(b"#")
+                ):
+                    i += 1
+                if i >= len(lines):
+                    break
+                seg_start, end = lines[i]
+                continue
+            segments.append((seg_start, end))
+            i += 1
+            break
+        heredoc = ""
+        body = b" ".join(data[s:e] for s, e in segments)
+        marker = _heredoc_marker(body)
+        if marker:
+            collected = []
+            while i < len(lines):
+                line = data[lines[i][0] : lines[i][1]]
+                i += 1
+                if line.strip() == marker:
+                    break
+                collected.append(line.decode("utf-8", errors="replace").rstrip())
+            heredoc = "\n".join(collected)
+        out.append((kw_start, kw_end, segments, heredoc))
+    return out
+
+
+def _heredoc_marker(body: bytes) -> bytes | None:
+    index = body.find(b"<<")
+    if index < 0 or body[index + 2 : index + 3] in (b"<", b""):
+        return None
+    rest = body[index + 2 :].lstrip(b"-").strip()
+    word = rest.split()[0] if rest.split() else b""
+    word = word.strip(b"\"'")
+    return word if word and word.replace(b"_", b"").isalnum() else None
+
+
+def _lex(data: bytes, segments: list[tuple[int, int]]) -> list[Word]:
+    """Split arguments into words with Docker's quoting: '...' literal, "..." with \\ escapes, $VAR refs."""
+    chars: list[tuple[int, str]] = []
+    for start, end in segments:
+        text = data[start:end].decode("utf-8", errors="replace")
+        offset = start
+        for ch in text:
+            chars.append((offset, ch))
+            offset += len(ch.encode("utf-8"))
+        chars.append((end, " "))
+    words: list[Word] = []
+    i = 0
+    n = len(chars)
+    while i < n:
+        while i < n and chars[i][1] in " \t":
+            i += 1
+        if i >= n:
+            break
+        start = chars[i][0]
+        parts: list = []
+        quote = ""
+        while i < n:
+            offset, ch = chars[i]
+            if not quote and ch in " \t":
+                break
+            if ch == "\\" and quote != "'" and i + 1 < n:
+                nxt = chars[i + 1][1]
+                if not quote or nxt in '"\\$':
+                    parts.append(Lit(nxt))
+                    i += 2
+                    continue
+            if ch in "\"'" and (not quote or quote == ch):
+                quote = "" if quote else ch
+                i += 1
+                continue
+            if ch == "$" and quote != "'" and i + 1 < n:
+                var, i = _var(chars, i)
+                if var is not None:
+                    parts.append(var)
+                    continue
+            parts.append(Lit(ch))
+            i += 1
+        end = chars[i - 1][0] + len(chars[i - 1][1].encode("utf-8")) if i > 0 else start
+        words.append(Word(merge(parts), start, end))
+    return words
+
+
+def _var(chars: list[tuple[int, str]], i: int):
+    n = len(chars)
+    j = i + 1
+    if chars[j][1] == "{":
+        k = j + 1
+        name = ""
+        while k < n and (chars[k][1].isalnum() or chars[k][1] == "_"):
+            name += chars[k][1]
+            k += 1
+        op = ""
+        while k < n and chars[k][1] in ":-+?=#%" and len(op) < 2:
+            op += chars[k][1]
+            k += 1
+        arg = ""
+        depth = 1
+        while k < n:
+            if chars[k][1] == "{":
+                depth += 1
+            if chars[k][1] == "}":
+                depth -= 1
+                if depth == 0:
+                    break
+            arg += chars[k][1]
+            k += 1
+        if not name or k >= n:
+            return None, i
+        return Var(name, op, (Lit(arg),) if arg else ()), k + 1
+    name = ""
+    k = j
+    while k < n and (chars[k][1].isalnum() or chars[k][1] == "_"):
+        name += chars[k][1]
+        k += 1
+    if not name:
+        return None, i
+    return Var(name), k
+
+
+def _env_settings(source: SourceFile, data: bytes, ins: Instruction, node) -> list[EnvSetting]:
+    if node is not None and node.type == "env_instruction" and node.end_byte >= ins.end:
+        pairs = [p for p in node.named_children if p.type == "env_pair"]
+        if pairs and all(any(c.type == "=" for c in p.children) for p in pairs):
+            out = []
+            for pair in pairs:
+                key = pair.named_children[0]
+                value = pair.named_children[1] if len(pair.named_children) > 1 else None
+                vstart, vend = (value.start_byte, value.end_byte) if value is not None else (pair.end_byte, pair.end_byte)
+                words = _lex(data, [(vstart, vend)]) if value is not None else []
+                parts = merge([part for word in words for part in word.parts])
+                name = data[key.start_byte : key.end_byte].decode("utf-8", errors="replace")
+                out.append(EnvSetting(name, parts, source.span(key.start_byte, key.end_byte), source.span(vstart, vend)))
+            return out
+    return _env_from_words(source, ins)
+
+
+def _env_from_words(source: SourceFile, ins: Instruction) -> list[EnvSetting]:
+    """ENV/ARG read with Docker's word rules; also the legacy ``ENV KEY value with spaces`` form."""
+    out: list[EnvSetting] = []
+    words = ins.words
+    if not words:
+        return out
+    first = words[0]
+    first_text = first.parts[0].text if first.parts and isinstance(first.parts[0], Lit) else ""
+    if ins.keyword == "ENV" and "=" not in first_text:
+        value_words = words[1:]
+        if not value_words:
+            return out
+        parts: list = []
+        for index, word in enumerate(value_words):
+            if index:
+                parts.append(Lit(" "))
+            parts.extend(word.parts)
+        out.append(EnvSetting(first_text, merge(parts), source.span(first.start, first.end),
+                              source.span(value_words[0].start, value_words[-1].end), legacy=True))
+        return out
+    for word in words:
+        head = word.parts[0] if word.parts else None
+        if not isinstance(head, Lit):
+            continue
+        if "=" not in head.text:
+            if ins.keyword == "ARG":
+                out.append(EnvSetting(head.text, (), source.span(word.start, word.end), source.span(word.end, word.end)))
+            continue
+        key, _, rest = head.text.partition("=")
+        value = merge(([Lit(rest)] if rest else []) + list(word.parts[1:]))
+        key_end = word.start + len(key.encode("utf-8"))
+        out.append(EnvSetting(key, value, source.span(word.start, key_end), source.span(key_end + 1, word.end)))
+    return out

@@ -1,0 +1,426 @@
+"""rel/env.sh.eex: an EEx template of a POSIX shell script.
+
+EEx tags are build-time template code, not shell. They are masked before tree-sitter-bash sees the file:
+output tags (``<%= %>``) become a same-length run of ``x`` (a shell word), other tags and EEx comments
+become blanks; newlines inside tags are kept. Every offset therefore stays the original file's, and the
+values of output tags that the tool knows (``@release.name``, ``@release.version``) are put back as parts.
+
+The result is a flat list of assignments, each with what decides whether it applies on a Fly Machine:
+the ``if [ -n "$FLY_APP_NAME" ]`` guard, a guarded default, or a ``case $RELEASE_COMMAND`` branch.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from dataclasses import dataclass, field
+from typing import Any
+
+from fly_cluster_lint.parsers import ParseError
+from fly_cluster_lint.parsers.words import Cmd, Eex, Lit, Var, merge
+from fly_cluster_lint.source import DecodeError, SourceFile, Span
+
+COMMANDS = ("start", "start_iex", "daemon", "daemon_iex", "eval", "remote", "rpc")
+
+ON_FLY = "fly"  # applies only where FLY_APP_NAME is set: on Fly
+NOT_ON_FLY = "not-fly"  # never applies on Fly
+ANY = "any"
+
+
+@dataclass(frozen=True)
+class EexTag:
+    start: int
+    end: int
+    kind: str  # "output" | "code" | "comment"
+    code: str
+
+
+@dataclass
+class ShellAssignment:
+    name: str
+    parts: tuple
+    exported: bool
+    span: Span
+    name_span: Span
+    value_span: Span
+    fly: str = ANY  # ON_FLY, NOT_ON_FLY or ANY
+    default_only: bool = False  # inside `if [ -z "$NAME" ]`: keeps an outer value
+    commands: frozenset | None = None  # None: every release command
+    conditional: bool = False  # inside a shell condition the tool cannot decide
+
+
+@dataclass
+class EnvScript:
+    source: SourceFile
+    assignments: list[ShellAssignment]
+    exported: set[str]
+    tags: list[EexTag]
+    fly_block_end: Span | None  # the `fi` of the first `if [ -n "$FLY_APP_NAME" ]` block
+    last_line: int
+    tree: Any = field(default=None, repr=False)
+
+    def assignments_of(self, name: str) -> list[ShellAssignment]:
+        return [a for a in self.assignments if a.name == name]
+
+
+def find_eex_tags(data: bytes, source: SourceFile) -> list[EexTag]:
+    tags = []
+    i = 0
+    while True:
+        start = data.find(b"<%", i)
+        if start < 0:
+            return tags
+        if data[start + 2 : start + 3] == b"%":  # `<%%` is a literal `<%`
+            i = start + 3
+            continue
+        end = data.find(b"%>", start + 2)
+        if end < 0:
+            line, col = source.point(start)
+            raise ParseError("unterminated EEx tag `<%`", line, col, line, col + 2)
+        marker = data[start + 2 : start + 3]
+        kind = "output" if marker == b"=" else "comment" if marker == b"#" else "code"
+        body = data[start + 2 + (1 if kind != "code" else 0) : end].decode("utf-8", errors="replace").strip()
+        tags.append(EexTag(start, end + 2, kind, body))
+        i = end + 2
+
+
+def _mask(data: bytes, tags: list[EexTag]) -> bytes:
+    out = bytearray(data)
+    for tag in tags:
+        fill = ord("x") if tag.kind == "output" else ord(" ")
+        for k in range(tag.start, tag.end):
+            if out[k] not in (10, 13):
+                out[k] = fill
+    return bytes(out)
+
+
+def parse_env_sh(source: SourceFile, eex_values: dict[str, str] | None = None) -> EnvScript:
+    try:
+        source.text
+    except DecodeError as exc:
+        raise ParseError(exc.message, exc.line, exc.column) from None
+    from fly_cluster_lint.parsers import treesitter
+
+    raw = source.parser_bytes()
+    tags = find_eex_tags(raw, source)
+    masked = _mask(raw, tags)
+    tree = treesitter.parse("bash", masked)
+    error = treesitter.first_error(tree.root_node)
+    if error is not None:
+        span = source.span(error.start_byte, max(error.end_byte, error.start_byte + 1))
+        what = f"expected `{error.type}`" if error.is_missing else "unexpected text"
+        raise ParseError(f"shell syntax error in env.sh.eex: {what}", span.line, span.column, span.end_line, span.end_column)
+    reader = _Reader(source, masked, tags, eex_values or {})
+    reader.visit(tree.root_node, _Context())
+    last_line = source.line_count
+    while last_line > 1 and not source.line_text(last_line).strip():
+        last_line -= 1
+    return EnvScript(source, reader.assignments, reader.exported, tags, reader.fly_block_end, last_line, tree)
+
+
+@dataclass(frozen=True)
+class _Context:
+    fly: str = ANY
+    default_for: frozenset = frozenset()
+    commands: frozenset | None = None
+    conditional: bool = False
+    dead: bool = False  # a subshell: nothing reaches the release
+
+    def with_(self, **changes: Any) -> "_Context":
+        values = dict(self.__dict__)
+        values.update(changes)
+        return _Context(**values)
+
+
+class _Reader:
+    def __init__(self, source: SourceFile, data: bytes, tags: list[EexTag], eex_values: dict[str, str]):
+        self.source = source
+        self.data = data
+        self.tags = tags
+        self.eex_values = eex_values
+        self.assignments: list[ShellAssignment] = []
+        self.exported: set[str] = set()
+        self.fly_block_end: Span | None = None
+
+    # -- walking -------------------------------------------------------------------------------------------
+    def visit(self, node: Any, ctx: _Context) -> None:
+        kind = node.type
+        if kind == "declaration_command":
+            self._declaration(node, ctx)
+        elif kind == "variable_assignment":
+            self._assignment(node, ctx, exported=False)
+        elif kind == "variable_assignments":
+            for child in node.named_children:
+                self.visit(child, ctx)
+        elif kind == "command":
+            return  # `X=1 cmd` sets X for that command only
+        elif kind == "if_statement":
+            self._if(node, ctx)
+        elif kind == "case_statement":
+            self._case(node, ctx)
+        elif kind == "list":
+            self._list(node, ctx)
+        elif kind == "subshell":
+            for child in node.named_children:
+                self.visit(child, ctx.with_(dead=True))
+        elif kind in ("while_statement", "for_statement", "c_style_for_statement", "function_definition"):
+            for child in node.named_children:
+                self.visit(child, ctx.with_(conditional=True))
+        else:
+            for child in node.named_children:
+                self.visit(child, ctx)
+
+    def _declaration(self, node: Any, ctx: _Context) -> None:
+        keyword = node.children[0].type if node.children else ""
+        flags = [self._text(c) for c in node.named_children if c.type == "word" and self._text(c).startswith("-")]
+        exported = keyword == "export" or (keyword in ("declare", "typeset") and any("x" in f for f in flags))
+        for child in node.named_children:
+            if child.type == "variable_assignment":
+                self._assignment(child, ctx, exported=exported)
+            elif child.type == "variable_name" and exported and not ctx.dead:
+                self.exported.add(self._text(child))
+
+    def _assignment(self, node: Any, ctx: _Context, exported: bool) -> None:
+        if ctx.dead:
+            return
+        name_node = node.child_by_field_name("name") or node.named_children[0]
+        value_node = node.child_by_field_name("value")
+        name = self._text(name_node)
+        if value_node is not None:
+            parts = self.parts(value_node)
+            value_span = self.source.span(value_node.start_byte, value_node.end_byte)
+        else:
+            parts = ()
+            value_span = self.source.span(node.end_byte, node.end_byte)
+        if exported:
+            self.exported.add(name)
+        self.assignments.append(ShellAssignment(
+            name=name, parts=parts, exported=exported,
+            span=self.source.span(node.start_byte, node.end_byte),
+            name_span=self.source.span(name_node.start_byte, name_node.end_byte),
+            value_span=value_span, fly=ctx.fly, default_only=name in ctx.default_for,
+            commands=ctx.commands, conditional=ctx.conditional,
+        ))
+
+    def _if(self, node: Any, ctx: _Context) -> None:
+        condition: list = []
+        body: list = []
+        branches: list[tuple[Any, list]] = []
+        seen_then = False
+        for child in node.children:
+            if child.type == "then":
+                seen_then = True
+            elif child.type in ("elif_clause", "else_clause"):
+                branches.append((child.type, [child]))
+            elif not seen_then and child.is_named:
+                condition.append(child)
+            elif seen_then and child.is_named:
+                body.append(child)
+        test = self._classify(condition)
+        then_ctx, else_ctx = self._branch_contexts(test, ctx)
+        if test == ("nonempty", "FLY_APP_NAME") and self.fly_block_end is None:
+            fi = next((c for c in node.children if c.type == "fi"), None)
+            if fi is not None:
+                self.fly_block_end = self.source.span(fi.start_byte, fi.end_byte)
+        for child in body:
+            self.visit(child, then_ctx)
+        for kind, (clause,) in branches:
+            if kind == "else_clause":
+                for child in clause.named_children:
+                    self.visit(child, else_ctx)
+            else:
+                # an elif: its own condition decides its body; it only runs when the first test failed
+                sub = [c for c in clause.children if c.is_named]
+                self._if_like(clause, else_ctx)
+
+    def _if_like(self, clause: Any, ctx: _Context) -> None:
+        condition = []
+        seen_then = False
+        for child in clause.children:
+            if child.type == "then":
+                seen_then = True
+            elif child.is_named and not seen_then:
+                condition.append(child)
+            elif child.is_named and seen_then:
+                then_ctx, _ = self._branch_contexts(self._classify(condition), ctx)
+                self.visit(child, then_ctx)
+
+    def _branch_contexts(self, test: tuple | None, ctx: _Context) -> tuple[_Context, _Context]:
+        if test is None:
+            both = ctx.with_(conditional=True)
+            return both, both
+        kind, name = test
+        if name == "FLY_APP_NAME":
+            on, off = (ON_FLY, NOT_ON_FLY) if kind == "nonempty" else (NOT_ON_FLY, ON_FLY)
+
+            def fly(ctx_fly: str, branch: str) -> str:
+                return NOT_ON_FLY if NOT_ON_FLY in (ctx_fly, branch) else ON_FLY
+
+            return ctx.with_(fly=fly(ctx.fly, on)), ctx.with_(fly=fly(ctx.fly, off))
+        guarded = ctx.with_(default_for=ctx.default_for | {name}, conditional=True)
+        other = ctx.with_(conditional=True)
+        return (guarded, other) if kind == "empty" else (other, guarded)
+
+    def _classify(self, condition: list) -> tuple[str, str] | None:
+        """("nonempty"|"empty", VAR) for `[ -n "$VAR" ]`, `[ -z "$VAR" ]`, `[ "$VAR" != "" ]` and `test` forms."""
+        if len(condition) != 1:
+            return None
+        node = condition[0]
+        negate = False
+        if node.type == "negated_command" and node.named_children:
+            negate, node = True, node.named_children[0]
+        if node.type != "test_command" or len(node.named_children) != 1:
+            return None
+        expr = node.named_children[0]
+        result = None
+        if expr.type == "unary_expression" and len(expr.children) == 2:
+            op = self._text(expr.children[0])
+            var = self._single_var(expr.children[1])
+            if var and op in ("-n", "-z"):
+                result = ("nonempty" if op == "-n" else "empty", var)
+        elif expr.type == "binary_expression" and len(expr.named_children) >= 2:
+            left, right = expr.named_children[0], expr.named_children[-1]
+            op = next((self._text(c) for c in expr.children if not c.is_named), "")
+            var = self._single_var(left)
+            empty = self._text(right) in ('""', "''")
+            if var and empty and op in ("=", "==", "!="):
+                result = ("nonempty" if op == "!=" else "empty", var)
+        if result and negate:
+            result = ("empty" if result[0] == "nonempty" else "nonempty", result[1])
+        return result
+
+    def _single_var(self, node: Any) -> str | None:
+        parts = self.parts(node)
+        if len(parts) == 1 and isinstance(parts[0], Var) and parts[0].op == "":
+            return parts[0].name
+        return None
+
+    def _case(self, node: Any, ctx: _Context) -> None:
+        subject = node.child_by_field_name("value") or (node.named_children[0] if node.named_children else None)
+        subject_var = self._single_var(subject) if subject is not None else None
+        for item in node.named_children:
+            if item.type != "case_item":
+                continue
+            patterns = [c for c in item.children_by_field_name("value")] or [
+                c for c in item.named_children if c.type in ("extglob_pattern", "word", "string", "raw_string", "concatenation")
+            ]
+            if subject_var in ("RELEASE_COMMAND", "1"):
+                texts = [self._text(p).strip("\"'") for p in patterns]
+                commands = frozenset(c for c in COMMANDS if any(fnmatch.fnmatchcase(c, t) for t in texts))
+                if ctx.commands is not None:
+                    commands &= ctx.commands
+                item_ctx = ctx.with_(commands=commands)
+            else:
+                item_ctx = ctx.with_(conditional=True)
+            for child in item.named_children:
+                if child in patterns:
+                    continue
+                self.visit(child, item_ctx)
+
+    def _list(self, node: Any, ctx: _Context) -> None:
+        children = node.children
+        if len(children) == 3 and children[1].type in ("&&", "||"):
+            left, op, right = children
+            self.visit(left, ctx)
+            test = self._classify([left])
+            then_ctx, else_ctx = self._branch_contexts(test, ctx)
+            self.visit(right, then_ctx if op.type == "&&" else else_ctx)
+            return
+        for child in node.named_children:
+            self.visit(child, ctx.with_(conditional=True))
+
+    # -- values --------------------------------------------------------------------------------------------
+    def _text(self, node: Any) -> str:
+        return self.source.data[node.start_byte : node.end_byte].decode("utf-8", errors="replace")
+
+    def parts(self, node: Any, quoted: bool = False) -> tuple:
+        kind = node.type
+        if kind == "string":
+            out: list = []
+            cursor = node.start_byte + 1
+            for child in node.named_children:
+                if child.start_byte > cursor:
+                    out.extend(self._literal(cursor, child.start_byte, quoted=True))
+                out.extend(self.parts(child, quoted=True))
+                cursor = child.end_byte
+            if node.end_byte - 1 > cursor:
+                out.extend(self._literal(cursor, node.end_byte - 1, quoted=True))
+            return merge(out)
+        if kind == "raw_string":
+            return (Lit(self._text(node)[1:-1]),)
+        if kind == "ansi_c_string":
+            return (Lit(self._text(node)[2:-1]),)
+        if kind == "string_content":
+            return merge(self._literal(node.start_byte, node.end_byte, quoted=True))
+        if kind == "simple_expansion":
+            name = node.named_children[0] if node.named_children else None
+            return (Var(self._text(name)),) if name is not None else (Lit(self._text(node)),)
+        if kind == "expansion":
+            return (self._expansion(node),)
+        if kind in ("command_substitution", "arithmetic_expansion"):
+            inner = self._text(node)
+            inner = inner[2:-1] if inner.startswith("$(") else inner.strip("`")
+            return (Cmd(inner.strip()),)
+        if kind == "concatenation":
+            out = []
+            cursor = node.start_byte
+            for child in node.children:
+                if child.start_byte > cursor:
+                    out.extend(self._literal(cursor, child.start_byte, quoted=quoted))
+                out.extend(self.parts(child, quoted=quoted))
+                cursor = child.end_byte
+            return merge(out)
+        return merge(self._literal(node.start_byte, node.end_byte, quoted=quoted))
+
+    def _expansion(self, node: Any) -> Var:
+        name = ""
+        op = ""
+        arg: list = []
+        for child in node.children:
+            if child.type in ("${", "}"):
+                continue
+            if child.type == "variable_name" and not name:
+                name = self._text(child)
+            elif not child.is_named and not arg:
+                op += child.type
+            elif child.type == "special_variable_name" and not name:
+                name = self._text(child)
+            else:
+                arg.extend(self.parts(child, quoted=True))
+        return Var(name, op, merge(arg))
+
+    def _literal(self, start: int, end: int, quoted: bool) -> list:
+        """Literal text between offsets, with EEx output tags turned into Eex parts and escapes removed."""
+        out: list = []
+        cursor = start
+        for tag in self.tags:
+            if tag.end <= start or tag.start >= end:
+                continue
+            if tag.start > cursor:
+                out.append(Lit(_unescape(self.source.data[cursor : tag.start].decode("utf-8", "replace"), quoted)))
+            if tag.kind == "output":
+                out.append(Eex(tag.code, self.eex_values.get(tag.code)))
+            cursor = max(cursor, tag.end)
+        if end > cursor:
+            out.append(Lit(_unescape(self.source.data[cursor:end].decode("utf-8", "replace"), quoted)))
+        return out
+
+
+def _unescape(text: str, quoted: bool) -> str:
+    if "\\" not in text:
+        return text
+    out = []
+    i = 0
+    while i < len(text):
+        ch = text[i]
+        if ch == "\\" and i + 1 < len(text):
+            nxt = text[i + 1]
+            if nxt == "\n":
+                i += 2
+                continue
+            if not quoted or nxt in '"\\$`':
+                out.append(nxt)
+                i += 2
+                continue
+        out.append(ch)
+        i += 1
+    return "".join(out)

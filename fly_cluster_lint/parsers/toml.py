@@ -1,0 +1,115 @@
+"""TOML files (fly.toml, .fly-cluster-lint.toml): values from tomllib/tomli, positions from tree-sitter-toml.
+
+``TomlDocument.values`` is exactly what tomllib returns; ``key_span(("env", "PORT"))`` and
+``value_span(...)`` give where that key and its value are written, for tables, dotted keys and inline
+tables alike.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from typing import Any
+
+from fly_cluster_lint.parsers import ParseError
+from fly_cluster_lint.source import DecodeError, SourceFile, Span
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on Python 3.10 only
+    import tomli as tomllib
+
+_AT = re.compile(r"\(at line (\d+), column (\d+)\)")  # tomllib's error text, not project source
+
+
+class TomlDocument:
+    def __init__(self, source: SourceFile, values: dict[str, Any], positions: dict[tuple, tuple[int, int, int, int]]):
+        self.source = source
+        self.values = values
+        self._positions = positions  # key path -> (key start, key end, value start, value end) in bytes
+
+    def get(self, *path: str, default: Any = None) -> Any:
+        node: Any = self.values
+        for part in path:
+            if not isinstance(node, dict) or part not in node:
+                return default
+            node = node[part]
+        return node
+
+    def key_span(self, path: tuple) -> Span | None:
+        found = self._positions.get(tuple(path))
+        return self.source.span(found[0], found[1]) if found else None
+
+    def value_span(self, path: tuple) -> Span | None:
+        found = self._positions.get(tuple(path))
+        return self.source.span(found[2], found[3]) if found else None
+
+    def table_span(self, name: str) -> Span | None:
+        """The header of ``[name]`` when written as a table."""
+        return self.key_span((name,))
+
+
+def parse_toml(source: SourceFile) -> TomlDocument:
+    try:
+        text = source.text
+    except DecodeError as exc:
+        raise ParseError(exc.message, exc.line, exc.column) from None
+    try:
+        values = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        message = str(exc)
+        match = _AT.search(message)
+        line, col = (int(match.group(1)), int(match.group(2))) if match else (1, 1)
+        # tomllib counts columns from 1 on the line that holds the problem; keep its wording minus the position.
+        raise ParseError("invalid TOML: " + _AT.sub("", message).strip(), line, col) from None
+    return TomlDocument(source, values, _positions(source))
+
+
+def _positions(source: SourceFile) -> dict[tuple, tuple[int, int, int, int]]:
+    from fly_cluster_lint.parsers import treesitter
+
+    tree = treesitter.parse("toml", source.parser_bytes())
+    data = source.data
+    out: dict[tuple, tuple[int, int, int, int]] = {}
+    array_counts: dict[tuple, int] = {}
+
+    def key_parts(node: Any) -> list[str]:
+        if node.type == "dotted_key":
+            parts: list[str] = []
+            for child in node.named_children:
+                parts.extend(key_parts(child))
+            return parts
+        raw = data[node.start_byte : node.end_byte].decode("utf-8", errors="replace")
+        if node.type == "quoted_key":
+            try:
+                return [str(next(iter(tomllib.loads(raw + " = 0"))))]
+            except Exception:
+                return [raw.strip("\"'")]
+        return [raw]
+
+    def walk_pairs(parent: Any, prefix: tuple) -> None:
+        for child in parent.named_children:
+            if child.type == "pair":
+                key = child.named_children[0]
+                value = child.named_children[-1] if len(child.named_children) > 1 else None
+                path = prefix + tuple(key_parts(key))
+                vstart, vend = (value.start_byte, value.end_byte) if value is not None else (key.end_byte, key.end_byte)
+                out.setdefault(path, (key.start_byte, key.end_byte, vstart, vend))
+                if value is not None and value.type == "inline_table":
+                    walk_pairs(value, path)
+
+    walk_pairs(tree.root_node, ())
+    for child in tree.root_node.named_children:
+        if child.type in ("table", "table_array_element"):
+            key = next((c for c in child.named_children if c.type in ("bare_key", "quoted_key", "dotted_key")), None)
+            if key is None:
+                continue
+            path = tuple(key_parts(key))
+            if child.type == "table_array_element":
+                index = array_counts.get(path, 0)
+                array_counts[path] = index + 1
+                out.setdefault(path, (key.start_byte, key.end_byte, child.start_byte, child.end_byte))
+                path = path + (index,)
+            out.setdefault(path, (key.start_byte, key.end_byte, child.start_byte, child.end_byte))
+            walk_pairs(child, path)
+    return out

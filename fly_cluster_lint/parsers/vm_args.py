@@ -1,0 +1,55 @@
+"""rel/vm.args.eex and rel/remote.vm.args.eex: one emulator flag per word, `#` comments, EEx tags."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from fly_cluster_lint.parsers import ParseError
+from fly_cluster_lint.parsers.shell import find_eex_tags
+from fly_cluster_lint.source import DecodeError, SourceFile, Span
+
+
+@dataclass
+class VmArg:
+    text: str
+    span: Span
+
+
+@dataclass
+class VmArgs:
+    source: SourceFile
+    words: list[VmArg]
+
+    def flags(self, name: str) -> list[VmArg]:
+        return [w for w in self.words if w.text == name]
+
+
+def parse_vm_args(source: SourceFile) -> VmArgs:
+    try:
+        source.text
+    except DecodeError as exc:
+        raise ParseError(exc.message, exc.line, exc.column) from None
+    data = bytearray(source.parser_bytes())
+    for tag in find_eex_tags(bytes(data), source):
+        for k in range(tag.start, tag.end):
+            if data[k] != 10:
+                data[k] = 32
+    words = []
+    for line in range(1, source.line_count + 1):
+        start = source.line_offset(line)
+        end = source.line_span(line).end_byte
+        text = bytes(data[start:end])
+        cut = text.find(b"#")
+        if cut >= 0:
+            text = text[:cut]
+        i = 0
+        while i < len(text):
+            if text[i : i + 1] in (b" ", b"\t"):
+                i += 1
+                continue
+            j = i
+            while j < len(text) and text[j : j + 1] not in (b" ", b"\t"):
+                j += 1
+            words.append(VmArg(text[i:j].decode("utf-8", "replace"), source.span(start + i, start + j)))
+            i = j
+    return VmArgs(source, words)

@@ -1,0 +1,104 @@
+"""Values as parts: literal text, variable references, command substitutions and EEx output.
+
+Shell (env.sh.eex), Dockerfile ENV and fly.toml values are all reduced to a tuple of parts so that the
+effective-environment model can resolve them the same way, whatever file they came from.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Lit:
+    text: str
+
+
+@dataclass(frozen=True)
+class Var:
+    """``$NAME`` or ``${NAME<op><arg>}``; ``op`` is "" for a plain reference."""
+
+    name: str
+    op: str = ""
+    arg: tuple = ()
+
+
+@dataclass(frozen=True)
+class Cmd:
+    """``$(...)`` or backticks: runs at boot; ``text`` is the command."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Eex:
+    """``<%= code %>``: filled in by ``mix release`` at build time; ``value`` when the tool knows it."""
+
+    code: str
+    value: str | None = None
+
+
+Part = "Lit | Var | Cmd | Eex"
+
+
+def render(parts: tuple, *, unknown: str = "?") -> str:
+    """A readable form of a value: literals as written, ``${X}`` for references, ``$(...)``, EEx values."""
+    out = []
+    for part in parts:
+        if isinstance(part, Lit):
+            out.append(part.text)
+        elif isinstance(part, Var):
+            out.append("${" + part.name + part.op + render(part.arg) + "}" if part.op else "${" + part.name + "}")
+        elif isinstance(part, Cmd):
+            out.append("$(" + part.text + ")")
+        elif isinstance(part, Eex):
+            out.append(part.value if part.value is not None else "<%= " + part.code + " %>")
+        else:
+            out.append(unknown)
+    return "".join(out)
+
+
+def literal_text(parts: tuple) -> str | None:
+    """The text when the value is fully known (only literals and known EEx values), else None."""
+    out = []
+    for part in parts:
+        if isinstance(part, Lit):
+            out.append(part.text)
+        elif isinstance(part, Eex) and part.value is not None:
+            out.append(part.value)
+        else:
+            return None
+    return "".join(out)
+
+
+def merge(parts: list) -> tuple:
+    """Join adjacent literals."""
+    out: list = []
+    for part in parts:
+        if isinstance(part, Lit) and out and isinstance(out[-1], Lit):
+            out[-1] = Lit(out[-1].text + part.text)
+        elif not (isinstance(part, Lit) and part.text == ""):
+            out.append(part)
+    return tuple(out)
+
+
+def references(parts: tuple) -> set[str]:
+    """Every variable name a value reads, including inside ``${X:-$Y}``."""
+    names: set[str] = set()
+    for part in parts:
+        if isinstance(part, Var):
+            names.add(part.name)
+            names |= references(part.arg)
+    return names
+
+
+def split_at(parts: tuple, char: str) -> tuple[tuple, tuple] | None:
+    """Split a value at the first literal ``char`` (e.g. the ``@`` of a node name); None when absent."""
+    for index, part in enumerate(parts):
+        if isinstance(part, Lit) and char in part.text:
+            before, after = part.text.split(char, 1)
+            return merge(list(parts[:index]) + [Lit(before)]), merge([Lit(after)] + list(parts[index + 1 :]))
+        if isinstance(part, Eex) and part.value is not None and char in part.value:
+            before, after = part.value.split(char, 1)
+            return merge(list(parts[:index]) + [Lit(before)]), merge([Lit(after)] + list(parts[index + 1 :]))
+    return None

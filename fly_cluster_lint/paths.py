@@ -1,0 +1,14 @@
+"""How paths are shown: relative to the working directory when below it, always with `/`."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+
+def display(path: Path) -> str:
+    try:
+        rel = os.path.relpath(path)
+    except ValueError:  # another drive on Windows
+        rel = str(path)
+    return rel.replace(os.sep, "/")

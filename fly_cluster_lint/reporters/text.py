@@ -1,0 +1,68 @@
+"""`--format text`: `path:line:col: CODE severity: message`, the source line with the span underlined,
+and a closing summary."""
+
+from __future__ import annotations
+
+from fly_cluster_lint.reporters import mask
+
+COLORS = {"error": "\033[1;31m", "warning": "\033[1;33m", "info": "\033[1;36m", "dim": "\033[2m", "bold": "\033[1m",
+          "reset": "\033[0m", "caret": "\033[31m"}
+
+
+def render(result, *, color: bool = False) -> str:
+    def paint(kind: str, text: str) -> str:
+        return f"{COLORS[kind]}{text}{COLORS['reset']}" if color else text
+
+    lines: list[str] = []
+    if not result.apps:
+        lines.append("No Fly.io Elixir app found (no fly.toml or fly.*.toml deploying a mix.exs project).")
+    for path, reason in result.skipped:
+        lines.append(paint("dim", f"skipped {path}: {reason}"))
+    for app in result.apps:
+        if not app.clustering_configured:
+            lines.append(paint("bold", f"note: {app.describe()}: clustering is not configured yet; every missing "
+                                       f"setting is reported below, each where it should be added"))
+    if lines:
+        lines.append("")
+    sources = {}
+    for app in result.apps:
+        for source in app.files.sources():
+            sources[source.display] = source
+    for diag in result.diagnostics:
+        span = diag.span
+        head = f"{span.file}:{span.line}:{span.column}: {diag.code} {diag.severity}: {diag.message}"
+        if color:
+            where = f"{span.file}:{span.line}:{span.column}:"
+            label = f"{diag.code} {diag.severity}:"
+            head = paint("bold", where) + " " + paint(diag.severity, label) + " " + diag.message
+        lines.append(head)
+        source = sources.get(span.file)
+        if source is not None and span.start_byte >= 0 and span.line <= source.line_count:
+            text = source.line_text(span.line).replace("\t", " ")
+            width = len(str(span.line))
+            end = span.end_column if span.end_line == span.line else len(text) + 1
+            carets = "^" * max(1, end - span.column)
+            gutter = " " * width + " |"
+            lines.append(" " + paint("dim", gutter))
+            lines.append(" " + paint("dim", f"{span.line} |") + " " + text)
+            lines.append(" " + paint("dim", gutter) + " " + " " * (span.column - 1) + paint("caret", carets))
+        lines.append("")
+    lines.append(summary(result))
+    return mask("\n".join(lines), result.secrets) + "\n"
+
+
+def summary(result) -> str:
+    errors = sum(1 for d in result.diagnostics if d.severity == "error")
+    warnings = sum(1 for d in result.diagnostics if d.severity == "warning")
+    infos = sum(1 for d in result.diagnostics if d.severity == "info")
+    apps = len(result.apps)
+
+    def plural(n: int, word: str) -> str:
+        return f"{n} {word}{'' if n == 1 else 's'}"
+
+    parts = [plural(errors, "error"), plural(warnings, "warning")]
+    if infos:
+        parts.append(plural(infos, "info"))
+    if not result.diagnostics:
+        return f"All checks passed: {plural(apps, 'app')} clustered correctly." if apps else "Nothing to lint."
+    return f"{', '.join(parts)} in {plural(apps, 'app')}."

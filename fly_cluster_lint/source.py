@@ -1,0 +1,123 @@
+"""Source files and exact positions.
+
+Every parser works on bytes and reports byte offsets; this module turns offsets into the 1-based line and
+column (in Unicode code points) that findings carry. Columns never count a UTF-8 byte-order mark, and
+CRLF, LF and lone CR all end a line.
+"""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass
+from pathlib import Path
+
+BOM = b"\xef\xbb\xbf"
+
+
+@dataclass(frozen=True, order=True)
+class Span:
+    """A range in one file: 1-based lines and columns, end exclusive (as SARIF's endColumn)."""
+
+    file: str
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    start_byte: int = -1
+    end_byte: int = -1
+
+
+class DecodeError(Exception):
+    def __init__(self, message: str, line: int, column: int) -> None:
+        super().__init__(message)
+        self.message = message
+        self.line = line
+        self.column = column
+
+
+class SourceFile:
+    """One file read from disk once: its bytes, its text and a line index."""
+
+    def __init__(self, path: Path, display: str, data: bytes) -> None:
+        self.path = path
+        self.display = display
+        self.data = data
+        self.bom = len(BOM) if data.startswith(BOM) else 0
+        self._line_starts = _line_starts(data, self.bom)
+        self._text: str | None = None
+
+    @property
+    def text(self) -> str:
+        """The decoded text (BOM removed). Raises DecodeError with the position of the first bad byte."""
+        if self._text is None:
+            try:
+                self._text = self.data[self.bom :].decode("utf-8")
+            except UnicodeDecodeError as exc:
+                line, col = self.point(self.bom + exc.start)
+                raise DecodeError(f"not valid UTF-8 (byte 0x{self.data[self.bom + exc.start]:02x})", line, col)
+        return self._text
+
+    def parser_bytes(self) -> bytes:
+        """Bytes for a parser: same length as the file, BOM blanked, CR of CRLF blanked, lone CR made LF."""
+        data = self.data
+        if self.bom:
+            data = b"   " + data[3:]
+        if b"\r" in data:
+            data = data.replace(b"\r\n", b" \n").replace(b"\r", b"\n")
+        return data
+
+    def point(self, offset: int) -> tuple[int, int]:
+        """1-based (line, column) of a byte offset; the column counts code points."""
+        offset = max(0, min(offset, len(self.data)))
+        index = bisect.bisect_right(self._line_starts, offset) - 1
+        start = self._line_starts[index]
+        column = len(self.data[start:offset].decode("utf-8", errors="replace")) + 1
+        return index + 1, column
+
+    def span(self, start: int, end: int) -> Span:
+        line, col = self.point(start)
+        end_line, end_col = self.point(max(start, end))
+        return Span(self.display, line, col, end_line, end_col, start, max(start, end))
+
+    def line_span(self, line: int) -> Span:
+        """The whole text of a 1-based line, without its line ending."""
+        start = self.line_offset(line)
+        end = start
+        while end < len(self.data) and self.data[end : end + 1] not in (b"\n", b"\r"):
+            end += 1
+        return self.span(start, end)
+
+    def line_offset(self, line: int) -> int:
+        index = max(0, min(line - 1, len(self._line_starts) - 1))
+        return self._line_starts[index]
+
+    @property
+    def line_count(self) -> int:
+        return len(self._line_starts)
+
+    def line_text(self, line: int) -> str:
+        span = self.line_span(line)
+        return self.data[span.start_byte : span.end_byte].decode("utf-8", errors="replace")
+
+
+def _line_starts(data: bytes, bom: int) -> list[int]:
+    starts = [bom]
+    i = 0
+    n = len(data)
+    find_n = data.find
+    while True:
+        nl = find_n(b"\n", i)
+        cr = find_n(b"\r", i)
+        if nl < 0 and cr < 0:
+            break
+        if cr >= 0 and (nl < 0 or cr < nl):
+            i = cr + 2 if cr + 1 < n and data[cr + 1 : cr + 2] == b"\n" else cr + 1
+        else:
+            i = nl + 1
+        starts.append(i)
+    return starts
+
+
+def missing_span(display: str) -> Span:
+    """Line 1, column 1 of a file that does not exist yet (where it should be created)."""
+    return Span(display, 1, 1, 1, 1, 0, 0)
