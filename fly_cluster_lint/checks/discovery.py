@@ -33,12 +33,21 @@ def discovery_missing(app: App) -> Iterator[Finding]:
         yield Finding(missing_span(display(app.spec.project / "lib" / mix_app / "application.ex")), message)
 
 
-def _query_reads(app: App) -> list[tuple[str, Span]]:
-    """Where DNS_CLUSTER_QUERY is read: loaded config files, or the child itself."""
-    reads = [(display(f.source.path), f.span(node)) for f, node in app.configs.env_reads(QUERY_VAR)]
+def _query_reads(app: App) -> list[Span]:
+    """Where a DNSCluster child's query comes from DNS_CLUSTER_QUERY: the child itself reads it, or the
+    config entry the child reads is set from it. A literal query, or no child at all, reads nothing."""
+    reads = []
     for child in app.lib.dns_clusters():
-        if child.query is not None and child.query.kind == "env" and child.query.value == QUERY_VAR:
-            reads.append((child.file.source.display, child.file.span(child.query.node)))
+        query = child.query
+        if query is None:
+            continue
+        if query.kind == "env" and query.value == QUERY_VAR:
+            reads.append(child.file.span(query.node))
+        elif query.kind == "config":
+            for entry in app.configs.find(query.app, query.key):
+                for name, node in entry.file.env_reads(entry.value):
+                    if name == QUERY_VAR:
+                        reads.append(entry.file.span(node))
     return reads
 
 
@@ -50,7 +59,7 @@ def query_env_unset(app: App) -> Iterator[Finding]:
     reads = _query_reads(app)
     if not reads or env.effective(QUERY_VAR) is not None:
         return
-    read_at = reads[0][1]
+    read_at = reads[0]
     value = f"{app.fly_app}.internal" if app.fly_app else "${FLY_APP_NAME}.internal"
     yield Finding(app.env_sh_insertion(),
                   f"{QUERY_VAR} is read at {read_at.file}:{read_at.line} but set nowhere (env.sh.eex, fly.toml "

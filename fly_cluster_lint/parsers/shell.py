@@ -108,7 +108,7 @@ def parse_env_sh(source: SourceFile, eex_values: dict[str, str] | None = None) -
     if error is not None:
         span = source.span(error.start_byte, max(error.end_byte, error.start_byte + 1))
         what = f"expected `{error.type}`" if error.is_missing else "unexpected text"
-        raise ParseError(f"shell syntax error in env.sh.eex: {what}", span.line, span.column, span.end_line, span.end_column)
+        raise ParseError(f"shell syntax error: {what}", span.line, span.column, span.end_line, span.end_column)
     reader = _Reader(source, masked, tags, eex_values or {})
     reader.visit(tree.root_node, _Context())
     last_line = source.line_count

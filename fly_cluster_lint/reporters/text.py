@@ -37,7 +37,7 @@ def render(result, *, color: bool = False) -> str:
             head = paint("bold", where) + " " + paint(diag.severity, label) + " " + diag.message
         lines.append(head)
         source = sources.get(span.file)
-        if source is not None and span.start_byte >= 0 and span.line <= source.line_count:
+        if source is not None and span.line <= source.line_count:
             text = source.line_text(span.line).replace("\t", " ")
             width = len(str(span.line))
             end = span.end_column if span.end_line == span.line else len(text) + 1

@@ -1,0 +1,70 @@
+"""Shared helpers: lay out a fixture project (the example base plus an overlay) and lint it."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "tests" / "fixtures"
+BASE = FIXTURES / "base"
+
+
+def make_project(dest: Path, overlay: dict[str, str | bytes | None] | None = None, base: Path = BASE) -> Path:
+    """Copy the base project to dest and apply an overlay: path -> new content, or None to delete."""
+    shutil.copytree(base, dest)
+    for rel, content in (overlay or {}).items():
+        path = dest / rel
+        if content is None:
+            if path.exists():
+                path.unlink()
+            continue
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
+    return dest
+
+
+def lint(path: Path, **overrides):
+    """Run the engine in-process; returns the Result."""
+    from fly_cluster_lint.config import Overrides
+    from fly_cluster_lint.engine import lint as run
+
+    return run([path], Overrides(**overrides))
+
+
+def found(path: Path, **overrides) -> list[str]:
+    """`file:line:col: CODE` for every diagnostic, files relative to the project."""
+    result = lint(path, **overrides)
+    out = []
+    for d in result.diagnostics:
+        file = Path(d.span.file)
+        rel = os.path.relpath(file if file.is_absolute() else Path.cwd() / file, path)
+        out.append(f"{Path(rel).as_posix()}:{d.span.line}:{d.span.column}: {d.code}")
+    return sorted(out)
+
+
+def console_script() -> list[str]:
+    """The installed console script, or `python -m fly_cluster_lint` beside this interpreter."""
+    script = Path(sys.executable).parent / "fly-cluster-lint"
+    return [str(script)] if script.exists() else [sys.executable, "-m", "fly_cluster_lint"]
+
+
+def run_cli(*args: str, cwd: Path | None = None, env: dict | None = None) -> subprocess.CompletedProcess:
+    full_env = dict(os.environ)
+    full_env.pop("GITHUB_ACTIONS", None)
+    full_env.update(env or {})
+    return subprocess.run([*console_script(), *args], cwd=cwd, env=full_env, capture_output=True, text=True,
+                          timeout=120)
+
+
+@pytest.fixture
+def project(tmp_path):
+    def build(overlay=None, base=BASE):
+        return make_project(tmp_path / "app", overlay, base)
+
+    return build

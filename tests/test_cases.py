@@ -1,0 +1,46 @@
+"""Golden tests: every folder in tests/fixtures/cases is the base project plus an overlay (`files/`, and
+`delete.txt` for base files to remove); `expected.txt` lists exactly the findings, `file:line:col: CODE`.
+
+An empty expected.txt is a must-not-fire case (a false-positive trap from the catalogue)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import BASE, FIXTURES, found
+
+CASES = sorted(p for p in (FIXTURES / "cases").iterdir() if p.is_dir())
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_case(case: Path, tmp_path: Path) -> None:
+    project = tmp_path / "app"
+    shutil.copytree(BASE, project)
+    delete = case / "delete.txt"
+    if delete.exists():
+        for rel in delete.read_text().split():
+            (project / rel).unlink()
+    overlay = case / "files"
+    if overlay.exists():
+        shutil.copytree(overlay, project, dirs_exist_ok=True)
+    expected = sorted(line for line in (case / "expected.txt").read_text().splitlines() if line.strip())
+    assert found(project) == expected
+
+
+def test_base_project_is_clean(tmp_path: Path) -> None:
+    shutil.copytree(BASE, tmp_path / "app")
+    assert found(tmp_path / "app") == []
+
+
+def test_every_rule_has_a_firing_case() -> None:
+    from fly_cluster_lint import registry
+
+    fired = set()
+    for case in CASES:
+        for line in (case / "expected.txt").read_text().splitlines():
+            if line.strip():
+                fired.add(line.rsplit(" ", 1)[-1])
+    assert {r.code for r in registry.all_rules()} <= fired
