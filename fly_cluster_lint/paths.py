@@ -11,4 +11,6 @@ def display(path: Path) -> str:
         rel = os.path.relpath(path)
     except ValueError:  # another drive on Windows
         rel = str(path)
+    if rel == ".." or rel.startswith(".." + os.sep):
+        rel = str(path)  # outside the working directory: absolute
     return rel.replace(os.sep, "/")

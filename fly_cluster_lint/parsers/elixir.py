@@ -181,7 +181,15 @@ def parse_elixir(source: SourceFile) -> ElixirFile:
     tree = treesitter.parse("elixir", source.parser_bytes())
     error = treesitter.first_error(tree.root_node)
     if error is not None:
+        if error.is_error and error.children:
+            # tree-sitter opens an ERROR where recovery began; the parse failed at its last token
+            error = error.children[-1]
+            while error.children:
+                error = error.children[-1]
+            token = source.data[error.start_byte : error.end_byte].decode("utf-8", "replace")
+            what = f"unexpected `{token}`" if token.strip() else "unexpected syntax"
+        else:
+            what = f"missing `{error.type}`" if error.is_missing else "unexpected syntax"
         span = source.span(error.start_byte, max(error.end_byte, error.start_byte + 1))
-        what = f"missing `{error.type}`" if error.is_missing else "unexpected syntax"
         raise ParseError(f"Elixir syntax error: {what}", span.line, span.column, span.end_line, span.end_column)
     return ElixirFile(source, tree)

@@ -59,7 +59,10 @@ def parse_toml(source: SourceFile) -> TomlDocument:
     except tomllib.TOMLDecodeError as exc:
         message = str(exc)
         match = _AT.search(message)
-        line, col = (int(match.group(1)), int(match.group(2))) if match else (1, 1)
+        if match:
+            line, col = int(match.group(1)), int(match.group(2))
+        else:  # "at end of document"
+            line, col = source.point(len(source.data))
         # tomllib counts columns from 1 on the line that holds the problem; keep its wording minus the position.
         raise ParseError("invalid TOML: " + _AT.sub("", message).strip(), line, col) from None
     return TomlDocument(source, values, _positions(source))
