@@ -7,24 +7,21 @@ to walk). An unknown key, code or severity is an error (exit 2), never silently 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from fly_cluster_lint.errors import ToolError
+from fly_cluster_lint.records import Record, value
 
 CONFIG_NAME = ".fly-cluster-lint.toml"
 SEVERITIES = ("error", "warning", "info")
 KEYS = ("secrets", "select", "ignore", "severity", "exclude")
 
 
-@dataclass(frozen=True)
-class Settings:
-    path: Path | None = None
-    secrets: frozenset = frozenset()
-    select: tuple = ()
-    ignore: tuple = ()
-    severity: tuple = ()  # ((code, level), ...)
-    exclude: tuple = ()
+class Settings(value("Settings", "path secrets select ignore severity exclude",
+                     (None, frozenset(), (), (), (), ()))):
+    """One app's configuration; ``severity`` is ((code, level), ...)."""
+
+    __slots__ = ()
 
     def enabled(self, code: str) -> bool:
         if self.select and not any(code.startswith(p) for p in self.select):
@@ -35,16 +32,11 @@ class Settings:
         return dict(self.severity).get(code, default)
 
 
-@dataclass
-class Overrides:
-    """What the command line adds to every app's settings."""
+class Overrides(Record):
+    """What the command line adds to every app's settings (and a cache of loaded settings)."""
 
-    config: Path | None = None
-    secrets: tuple = ()
-    select: tuple = ()
-    ignore: tuple = ()
-    extend_exclude: tuple = ()
-    cache: dict = field(default_factory=dict)
+    __slots__ = ("config", "secrets", "select", "ignore", "extend_exclude", "cache")
+    _defaults = {"config": None, "secrets": (), "select": (), "ignore": (), "extend_exclude": (), "cache": dict}
 
 
 def find_config(start: Path, repo_root: Path) -> Path | None:

@@ -2,29 +2,21 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from fly_cluster_lint.source import Span
+from fly_cluster_lint.records import value
 
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 
 
-@dataclass(frozen=True)
-class Finding:
-    """A check's result: where, and a message that says what silently fails and how to fix it."""
+class Finding(value("Finding", "span message")):
+    """A check's result: where (a Span), and a message that says what silently fails and how to fix it."""
 
-    span: Span
-    message: str
+    __slots__ = ()
 
 
-@dataclass(frozen=True)
-class Diagnostic:
-    code: str
-    slug: str
-    severity: str
-    message: str
-    span: Span
-    app: str  # the fly toml, as displayed
+class Diagnostic(value("Diagnostic", "code slug severity message span app")):
+    """A reported finding; ``app`` is the fly toml, as displayed."""
+
+    __slots__ = ()
 
     def sort_key(self) -> tuple:
         s = self.span

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import fnmatch
 import os
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from fly_cluster_lint.errors import ToolError
 from fly_cluster_lint.files import FileCache
+from fly_cluster_lint.records import Record, value
 
 SKIP_DIRS = frozenset({".git", "_build", "deps", "node_modules", ".elixir_ls", ".hg", ".svn", "__pycache__", ".venv"})
 
@@ -23,18 +23,15 @@ def is_fly_toml(name: str) -> bool:
     return name == "fly.toml" or (name.startswith("fly.") and name.endswith(".toml") and len(name) > len("fly..toml"))
 
 
-@dataclass(frozen=True)
-class AppSpec:
-    toml: Path
-    project: Path  # folder of the mix.exs the toml deploys
-    dockerfile: Path | None
-    repo_root: Path
+class AppSpec(value("AppSpec", "toml project dockerfile repo_root")):
+    """The toml, the folder of the mix.exs it deploys, its Dockerfile (or None) and the repository root."""
+
+    __slots__ = ()
 
 
-@dataclass
-class Discovery:
-    apps: list[AppSpec] = field(default_factory=list)
-    skipped: list[tuple[Path, str]] = field(default_factory=list)
+class Discovery(Record):
+    __slots__ = ("apps", "skipped")
+    _defaults = {"apps": list, "skipped": list}
 
 
 def repo_root_of(path: Path) -> Path:

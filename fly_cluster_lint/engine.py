@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 from fly_cluster_lint.config import Overrides, find_config, load_settings
 from fly_cluster_lint.diagnostics import Diagnostic
@@ -11,14 +10,17 @@ from fly_cluster_lint.discovery import discover
 from fly_cluster_lint.files import FileCache
 from fly_cluster_lint.model.app import App
 from fly_cluster_lint.paths import display
+from fly_cluster_lint.records import Record
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 
-@dataclass
-class Result:
-    apps: list[App] = field(default_factory=list)
-    skipped: list[tuple[str, str]] = field(default_factory=list)
-    diagnostics: list[Diagnostic] = field(default_factory=list)
-    secrets: frozenset = frozenset()  # cookie values seen in the project: masked in every output
+class Result(Record):
+    """apps, skipped (toml, reason), diagnostics, secrets (cookie values seen: masked in every output)."""
+
+    __slots__ = ("apps", "skipped", "diagnostics", "secrets")
+    _defaults = {"apps": list, "skipped": list, "diagnostics": list, "secrets": frozenset()}
 
 
 def lint(paths: list[Path], overrides: Overrides) -> Result:

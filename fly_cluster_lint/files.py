@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING
 
 from fly_cluster_lint.parsers import ParseError
 from fly_cluster_lint.paths import display
 from fly_cluster_lint.source import SourceFile
+
+if TYPE_CHECKING:
+    from typing import Any, Callable
 
 MAX_BYTES = 16 * 1024 * 1024
 

@@ -8,39 +8,28 @@ files and imports a check module only when its rule runs.
 from __future__ import annotations
 
 import importlib
-from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Callable
 
 from fly_cluster_lint.errors import ToolError
+from fly_cluster_lint.records import Record
 
 REQUIRED = ("code", "slug", "severity", "summary", "what", "why", "fix", "bad", "good", "references", "check")
 DOCS_URL = "https://github.com/fly-cluster-lint/fly-cluster-lint/blob/main/rules/{code}.yml"
 
 
-@dataclass(frozen=True)
-class Rule:
-    code: str
-    slug: str
-    severity: str
-    summary: str
-    what: str
-    why: str
-    fix: str
-    bad: dict
-    good: dict
-    references: tuple
-    check_name: str
-    expect: tuple = ()
-    fix_kind: str = "none"
-    extra: dict = field(default_factory=dict, compare=False)
+class Rule(Record):
+    """A rule as written in rules/FCLnnn.yml."""
+
+    __slots__ = ("code", "slug", "severity", "summary", "what", "why", "fix", "bad", "good", "references",
+                 "check_name", "expect", "fix_kind", "extra")
+    _defaults = {"expect": (), "fix_kind": "none", "extra": dict}
 
     @property
     def help_uri(self) -> str:
         return DOCS_URL.format(code=self.code)
 
-    def check(self) -> Callable[[Any], Any]:
+    def check(self):
         module_name, _, function = self.check_name.rpartition(".")
         module = importlib.import_module(f"fly_cluster_lint.checks.{module_name}")
         return getattr(module, function)
@@ -57,27 +46,59 @@ def rules_dir() -> Path:
 
 @lru_cache(maxsize=1)
 def all_rules() -> tuple[Rule, ...]:
+    """Every rule, sorted by code. The YAML is parsed once per change of the rule files; later runs read a
+    JSON copy from the user's cache folder (PyYAML costs more start-up time than a whole lint)."""
+    import json
+
+    from fly_cluster_lint import __version__, cache
+
+    paths = sorted(rules_dir().glob("FCL*.yml"))
+    stamp = [__version__] + [[p.name, *_stat(p)] for p in paths]
+    name = f"rules-{_digest(json.dumps(stamp))}.json"
+    cached = cache.read(name)
+    if cached is not None:
+        try:
+            return tuple(Rule(**data) for data in json.loads(cached))
+        except (ValueError, TypeError, KeyError):
+            pass  # corrupt: rebuild
+    rules = tuple(_load(path) for path in paths)
+    cache.write(name, json.dumps([{k: getattr(r, k) for k in Rule.__slots__} for r in rules]).encode())
+    return rules
+
+
+def _stat(path: Path) -> list:
+    info = path.stat()
+    return [info.st_size, info.st_mtime_ns]
+
+
+def _digest(text: str) -> str:
+    import zlib  # hashlib costs milliseconds of start-up; a cache key needs no cryptography
+
+    data = text.encode()
+    return f"{zlib.crc32(data):08x}{zlib.adler32(data):08x}"
+
+
+def _load(path: Path) -> Rule:
     import yaml
 
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    out = []
-    for path in sorted(rules_dir().glob("FCL*.yml")):
-        try:
-            data = yaml.load(path.read_text(encoding="utf-8"), Loader=loader)
-        except (OSError, yaml.YAMLError) as exc:
-            raise ToolError(f"{path}: cannot read rule definition: {exc}") from None
-        missing = [k for k in REQUIRED if k not in data]
-        if missing:
-            raise ToolError(f"{path}: rule definition lacks {', '.join(missing)}")
-        known = set(REQUIRED) | {"expect", "fix_kind"}
-        out.append(Rule(
-            code=data["code"], slug=data["slug"], severity=data["severity"], summary=data["summary"].strip(),
-            what=data["what"].strip(), why=data["why"].strip(), fix=data["fix"].strip(), bad=data["bad"],
-            good=data["good"], references=tuple(data["references"]), check_name=data["check"],
-            expect=tuple(data.get("expect") or (data["code"],)), fix_kind=data.get("fix_kind", "none"),
-            extra={k: v for k, v in data.items() if k not in known},
-        ))
-    return tuple(out)
+    try:
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=loader)
+    except (OSError, yaml.YAMLError) as exc:
+        raise ToolError(f"{path}: cannot read rule definition: {exc}") from None
+    if not isinstance(data, dict):
+        raise ToolError(f"{path}: a rule definition must be a mapping")
+    missing = [k for k in REQUIRED if k not in data]
+    if missing:
+        raise ToolError(f"{path}: rule definition lacks {', '.join(missing)}")
+    known = set(REQUIRED) | {"expect", "fix_kind"}
+    return Rule(
+        code=data["code"], slug=data["slug"], severity=data["severity"], summary=data["summary"].strip(),
+        what=data["what"].strip(), why=data["why"].strip(), fix=data["fix"].strip(), bad=data["bad"],
+        good=data["good"], references=list(data["references"]), check_name=data["check"],
+        expect=list(data.get("expect") or (data["code"],)), fix_kind=data.get("fix_kind", "none"),
+        extra={k: v for k, v in data.items() if k not in known},
+    )
 
 
 def by_code() -> dict[str, Rule]:

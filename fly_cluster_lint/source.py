@@ -8,23 +8,18 @@ CRLF, LF and lone CR all end a line.
 from __future__ import annotations
 
 import bisect
-from dataclasses import dataclass
 from pathlib import Path
+
+from fly_cluster_lint.records import value
 
 BOM = b"\xef\xbb\xbf"
 
 
-@dataclass(frozen=True, order=True)
-class Span:
-    """A range in one file: 1-based lines and columns, end exclusive (as SARIF's endColumn)."""
+class Span(value("Span", "file line column end_line end_column start_byte end_byte", (-1, -1))):
+    """A range in one file: 1-based lines and columns, end exclusive (as SARIF's endColumn), and the byte
+    offsets it covers (-1 when unknown)."""
 
-    file: str
-    line: int
-    column: int
-    end_line: int
-    end_column: int
-    start_byte: int = -1
-    end_byte: int = -1
+    __slots__ = ()
 
 
 class DecodeError(Exception):

@@ -68,3 +68,10 @@ def project(tmp_path):
         return make_project(tmp_path / "app", overlay, base)
 
     return build
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _isolated_cache(tmp_path_factory):
+    """Tests never read or write the developer's own cache folder."""
+    os.environ["FLY_CLUSTER_LINT_CACHE_DIR"] = str(tmp_path_factory.mktemp("cache"))
+    yield

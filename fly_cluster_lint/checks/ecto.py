@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Iterator
+from typing import TYPE_CHECKING
 
 from fly_cluster_lint.diagnostics import Finding
 from fly_cluster_lint.model.app import App
 from fly_cluster_lint.model.repos import network_repos, repo_ipv6
 from fly_cluster_lint.source import missing_span
+
+if TYPE_CHECKING:
+    from typing import Iterator
 
 VAR = "ECTO_IPV6"
 

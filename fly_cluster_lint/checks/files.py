@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Iterator
+from typing import TYPE_CHECKING
 
 from fly_cluster_lint.diagnostics import Finding
 from fly_cluster_lint.model.app import App
 from fly_cluster_lint.paths import display
 from fly_cluster_lint.source import Span, missing_span
+
+if TYPE_CHECKING:
+    from typing import Iterator
 
 
 def parse_error(app: App) -> Iterator[Finding]:

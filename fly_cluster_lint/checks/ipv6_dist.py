@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Iterator
+from typing import TYPE_CHECKING
 
 from fly_cluster_lint.diagnostics import Finding
 from fly_cluster_lint.model.app import App
 from fly_cluster_lint.model.environment import ERL_FLAG_VARS, count_flag
+
+if TYPE_CHECKING:
+    from typing import Iterator
 
 FLAG = "-proto_dist"
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Iterator
+from typing import TYPE_CHECKING
 
 from fly_cluster_lint.diagnostics import Finding
 from fly_cluster_lint.model.app import App
 from fly_cluster_lint.model.environment import DEFAULT
 from fly_cluster_lint.parsers.words import Cmd, Lit, Var, render, split_at
+
+if TYPE_CHECKING:
+    from typing import Iterator
 
 PRIVATE_IP = "FLY_PRIVATE_IP"
 

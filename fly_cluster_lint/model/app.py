@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from fly_cluster_lint.config import Settings
 from fly_cluster_lint.discovery import AppSpec
@@ -12,6 +12,9 @@ from fly_cluster_lint.files import FileCache
 from fly_cluster_lint.parsers import ParseError
 from fly_cluster_lint.paths import display
 from fly_cluster_lint.source import Span, missing_span
+
+if TYPE_CHECKING:
+    from typing import Any
 
 
 class App:

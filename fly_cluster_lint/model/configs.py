@@ -8,23 +8,24 @@ other condition counts as made.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from fly_cluster_lint.files import FileCache
 from fly_cluster_lint.parsers import ParseError
 from fly_cluster_lint.parsers.elixir import Alias, Atom, ElixirFile
+from fly_cluster_lint.records import Record, value
+
+if TYPE_CHECKING:
+    from pathlib import Path
+    from typing import Any
 
 ENV = "prod"
 
 
-@dataclass
-class Gate:
-    """Where a config call applies: every env, or only / never the listed ones."""
+class Gate(value("Gate", "envs negate", (frozenset(), True))):
+    """Where a config call applies: only the listed envs, or (negate) all but them; no envs: everywhere."""
 
-    envs: frozenset = frozenset()
-    negate: bool = True  # negate with no envs: applies everywhere
+    __slots__ = ()
 
     def applies(self, env: str) -> bool:
         return (env not in self.envs) if self.negate else (env in self.envs)
@@ -34,27 +35,20 @@ class Gate:
         return bool(self.envs)
 
 
-@dataclass
-class ConfigEntry:
-    app: str
-    key: str  # `:key`, keyword key, or a module name for `config :app, Mod, ...`
-    value: Any  # the value node
-    file: ElixirFile
-    node: Any  # the whole `config` call
-    key_node: Any
-    gate: Gate
-    runtime: bool
+class ConfigEntry(value("ConfigEntry", "app key value file node key_node gate runtime")):
+    """One key set by a `config` call: ``key`` is the `:key`, a keyword key, or the module of
+    `config :app, Mod, ...`; ``value`` the value node, ``node`` the whole call."""
+
+    __slots__ = ()
 
 
-@dataclass
-class ConfigSet:
-    files: list[ElixirFile] = field(default_factory=list)
-    errors: list[tuple[Path, ParseError]] = field(default_factory=list)
-    entries: list[ConfigEntry] = field(default_factory=list)
-    runtime: ElixirFile | None = None
-    runtime_path: Path | None = None
+class ConfigSet(Record):
+    """The loaded config files, their parse errors, the entries, and runtime.exs."""
 
-    def find(self, app: str | None = None, key: str | None = None, env: str = ENV) -> list[ConfigEntry]:
+    __slots__ = ("files", "errors", "entries", "runtime", "runtime_path")
+    _defaults = {"files": list, "errors": list, "entries": list, "runtime": None, "runtime_path": None}
+
+    def find(self, app: "str | None" = None, key: str | None = None, env: str = ENV) -> list[ConfigEntry]:
         return [e for e in self.entries if (app is None or e.app == app) and (key is None or e.key == key)
                 and e.gate.applies(env)]
 

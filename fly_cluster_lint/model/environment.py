@@ -15,12 +15,14 @@ Every value remembers the setting that decided it and the ones it replaced.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
 
 from fly_cluster_lint.parsers.shell import NOT_ON_FLY
 from fly_cluster_lint.parsers.words import Eex, Lit, Var, literal_text, merge, render
-from fly_cluster_lint.source import Span
+from fly_cluster_lint.records import Record, value
+
+if TYPE_CHECKING:
+    from typing import Any
 
 DOCKERFILE = "Dockerfile"
 FLY_TOML = "fly.toml"
@@ -31,27 +33,25 @@ DEFAULT = "release default"
 ERL_FLAG_VARS = ("ERL_AFLAGS", "ERL_FLAGS", "ERL_ZFLAGS", "ELIXIR_ERL_OPTIONS")
 
 
-@dataclass
-class Setting:
-    """One place that sets a variable."""
+class Setting(value("Setting", "var layer parts span exported mode origin note", (True, "set", None, ""))):
+    """One place that sets a variable. ``parts`` None: a value the tool cannot see (a Fly secret, a random
+    cookie); ``mode`` "set" or "default" (keeps an outer value); ``origin`` the parser's own object."""
 
-    var: str
-    layer: str
-    parts: tuple | None  # None: a value the tool cannot see (a Fly secret, a random cookie)
-    span: Span | None
-    exported: bool = True
-    mode: str = "set"  # "set" | "default" (keeps an outer value)
-    origin: Any = None  # the parser's own object (EnvSetting, ShellAssignment, ...)
-    note: str = ""
+    __slots__ = ()
+
+    def __hash__(self) -> int:
+        return id(self)
+
+    def __eq__(self, other: object) -> bool:
+        return self is other
 
 
-@dataclass
-class Value:
-    var: str
-    parts: tuple | None
-    setting: Setting  # the setting that decided the value
-    exported: bool  # reaches the BEAM's environment
-    history: list[tuple[Setting, str]] = field(default_factory=list)  # (setting, what happened to it)
+class Value(Record):
+    """A variable's value: ``setting`` decided it, ``exported`` means it reaches the BEAM, ``history`` is
+    every (setting, what happened to it) in boot order."""
+
+    __slots__ = ("var", "parts", "setting", "exported", "history")
+    _defaults = {"history": list}
 
     @property
     def text(self) -> str | None:

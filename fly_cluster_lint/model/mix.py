@@ -2,41 +2,33 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from fly_cluster_lint.parsers.elixir import Atom, ElixirFile
-from fly_cluster_lint.source import Span
+from fly_cluster_lint.records import Record, value
+
+if TYPE_CHECKING:
+    from pathlib import Path
+    from typing import Any
 
 
-@dataclass
-class Dep:
-    name: str
-    requirement: str | None
-    span: Span
+Dep = value("Dep", "name requirement span")
 
 
-@dataclass
-class Release:
-    name: str
-    span: Span
-    rel_templates_path: str | None = None
-    cookie: str | None = None  # a literal cookie
-    cookie_kind: str = ""  # "literal" | "build-env" | "other" | ""
-    cookie_span: Span | None = None
+class Release(Record):
+    """A mix.exs release: name, span, rel_templates_path, cookie (a literal), cookie_kind ("literal",
+    "build-env", "other" or ""), cookie_span."""
+
+    __slots__ = ("name", "span", "rel_templates_path", "cookie", "cookie_kind", "cookie_span")
+    _defaults = {"rel_templates_path": None, "cookie": None, "cookie_kind": "", "cookie_span": None}
 
 
-@dataclass
-class MixProject:
-    dir: Path
-    file: ElixirFile | None
-    app: str | None = None
-    version: str | None = None
-    apps_path: str | None = None
-    deps: dict[str, Dep] = field(default_factory=dict)
-    deps_list: Any = None  # the list node of deps, for fixes and positions
-    releases: dict[str, Release] = field(default_factory=dict)
+class MixProject(Record):
+    """dir, file, app, version, apps_path (umbrella), deps (name -> Dep), deps_list (the list node),
+    releases (name -> Release)."""
+
+    __slots__ = ("dir", "file", "app", "version", "apps_path", "deps", "deps_list", "releases")
+    _defaults = {"app": None, "version": None, "apps_path": None, "deps": dict, "deps_list": None, "releases": dict}
 
     @property
     def is_umbrella(self) -> bool:

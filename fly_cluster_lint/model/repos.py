@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
-from fly_cluster_lint.model.configs import ConfigEntry
-from fly_cluster_lint.model.supervision import Repo
 from fly_cluster_lint.parsers.elixir import Atom
+from fly_cluster_lint.records import value
+
+if TYPE_CHECKING:
+    from typing import Any
+
+    from fly_cluster_lint.model.supervision import Repo
 
 NETWORK_DEPS = ("postgrex", "myxql", "tds")
 
 
-@dataclass
-class Wiring:
-    kind: str  # "env" (depends on ECTO_IPV6) | "literal" ([:inet6]) | "unknown" | "none"
-    entry: ConfigEntry | None  # the Repo's config entry that decided it (runtime.exs preferred)
+class Wiring(value("Wiring", "kind entry")):
+    """kind: "env" (depends on ECTO_IPV6), "literal" ([:inet6]), "unknown" or "none"; entry: the Repo's
+    config entry that decided it (runtime.exs preferred)."""
+
+    __slots__ = ()
 
 
 def network_repos(app: Any) -> list[Repo]:

@@ -4,13 +4,16 @@ libcluster children, and where the DNSCluster query comes from."""
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from fly_cluster_lint.files import FileCache
 from fly_cluster_lint.parsers import ParseError
 from fly_cluster_lint.parsers.elixir import Alias, Atom, ElixirFile
+from fly_cluster_lint.records import Record, value
+
+if TYPE_CHECKING:
+    from typing import Any
 
 NETWORK_ADAPTERS = {"Ecto.Adapters.Postgres": "postgrex", "Ecto.Adapters.MyXQL": "myxql", "Ecto.Adapters.Tds": "tds"}
 NETWORK_REPO_WRAPPERS = {"AshPostgres.Repo"}
@@ -18,42 +21,31 @@ NETWORK_REPO_WRAPPERS = {"AshPostgres.Repo"}
 _INTERESTING = (b"DNSCluster", b"Cluster.Supervisor", b"Repo", b"use Application")
 
 
-@dataclass
-class Repo:
-    module: str
-    otp_app: str | None
-    adapter: str | None  # alias text, or None when not a literal
-    network: bool | None  # True: reached over the network; None: cannot tell from the source
-    file: ElixirFile
-    node: Any
+class Repo(value("Repo", "module otp_app adapter network file node")):
+    """An Ecto repo: ``adapter`` is the alias text (None when not a literal); ``network`` True when reached
+    over the network, None when the source cannot tell."""
+
+    __slots__ = ()
 
 
-@dataclass
-class QuerySource:
-    """Where a DNSCluster child's `:query` comes from."""
+class QuerySource(value("QuerySource", "kind app key value node", (None, None, None, None))):
+    """Where a DNSCluster child's `:query` comes from: kind "config" (app, key), "env" (value: the
+    variable), "literal" (value), "ignore" or "other"."""
 
-    kind: str  # "config" | "env" | "literal" | "ignore" | "other"
-    app: str | None = None
-    key: str | None = None
-    value: Any = None  # literal value, or the env var name
-    node: Any = None
+    __slots__ = ()
 
 
-@dataclass
-class Child:
-    module: str  # "DNSCluster" | "Cluster.Supervisor"
-    file: ElixirFile
-    node: Any
-    query: QuerySource | None = None
+class Child(value("Child", "module file node query", (None,))):
+    """A discovery child: module "DNSCluster" or "Cluster.Supervisor"."""
+
+    __slots__ = ()
 
 
-@dataclass
-class LibFacts:
-    files: list[ElixirFile] = field(default_factory=list)
-    errors: list[tuple[Path, ParseError]] = field(default_factory=list)
-    repos: list[Repo] = field(default_factory=list)
-    children: list[Child] = field(default_factory=list)
-    applications: list[tuple[ElixirFile, Any, Any]] = field(default_factory=list)  # (file, module node, children list)
+class LibFacts(Record):
+    """files, errors, repos, children, applications ((file, module, children list node) per `use Application`)."""
+
+    __slots__ = ("files", "errors", "repos", "children", "applications")
+    _defaults = {"files": list, "errors": list, "repos": list, "children": list, "applications": list}
 
     def dns_clusters(self) -> list[Child]:
         return [c for c in self.children if c.module == "DNSCluster"]

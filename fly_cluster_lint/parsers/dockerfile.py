@@ -10,10 +10,9 @@ blanked, so every offset stays the original file's.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from fly_cluster_lint.parsers import ParseError
-from fly_cluster_lint.parsers.words import Lit, Var, merge
+from fly_cluster_lint.parsers.words import Lit, Var, merge, render
+from fly_cluster_lint.records import Record, value
 from fly_cluster_lint.source import DecodeError, SourceFile, Span
 
 KEYWORDS = {
@@ -22,58 +21,38 @@ KEYWORDS = {
 }
 
 
-@dataclass
-class Word:
-    parts: tuple
-    start: int
-    end: int
+class Word(value("Word", "parts start end")):
+    """One word of an instruction's arguments, quotes removed, with its byte range."""
+
+    __slots__ = ()
 
     @property
     def text(self) -> str:
-        from fly_cluster_lint.parsers.words import render
-
         return render(self.parts)
 
 
-@dataclass
-class EnvSetting:
+class EnvSetting(value("EnvSetting", "key parts key_span value_span legacy", (False,))):
     """One ``KEY=value`` of an ENV (or ARG default) instruction."""
 
-    key: str
-    parts: tuple
-    key_span: Span
-    value_span: Span
-    legacy: bool = False
+    __slots__ = ()
 
 
-@dataclass
-class Instruction:
-    keyword: str
-    keyword_span: Span
-    span: Span
-    start: int
-    end: int
-    words: list[Word]
-    raw: str  # the arguments as one logical line (continuations removed)
-    env: list[EnvSetting] = field(default_factory=list)
-    heredoc: str = ""
+class Instruction(Record):
+    """keyword, keyword_span, span, start, end, words, raw (the arguments as one logical line), env, heredoc."""
+
+    __slots__ = ("keyword", "keyword_span", "span", "start", "end", "words", "raw", "env", "heredoc")
+    _defaults = {"env": list, "heredoc": ""}
 
 
-@dataclass
-class Stage:
-    index: int
-    base: str
-    alias: str | None
-    from_span: Span
-    parent: int | None  # index of the earlier stage this one is built FROM, if any
-    instructions: list[Instruction] = field(default_factory=list)
+class Stage(Record):
+    """index, base image, alias, from_span, parent (index of the stage it is built FROM), instructions."""
+
+    __slots__ = ("index", "base", "alias", "from_span", "parent", "instructions")
+    _defaults = {"instructions": list}
 
 
-@dataclass
-class Dockerfile:
-    source: SourceFile
-    stages: list[Stage]
-    global_args: list[Instruction]
+class Dockerfile(Record):
+    __slots__ = ("source", "stages", "global_args")
 
     @property
     def final(self) -> Stage | None:

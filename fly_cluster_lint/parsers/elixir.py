@@ -6,21 +6,22 @@ keyword lists, tuples, aliases) into Python values, leaving everything else as t
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import TYPE_CHECKING
 
 from fly_cluster_lint.parsers import ParseError
+from fly_cluster_lint.records import value
 from fly_cluster_lint.source import DecodeError, SourceFile, Span
 
-
-@dataclass(frozen=True)
-class Atom:
-    name: str
+if TYPE_CHECKING:
+    from typing import Any, Iterator
 
 
-@dataclass(frozen=True)
-class Alias:
-    name: str
+class Atom(value("Atom", "name")):
+    __slots__ = ()
+
+
+class Alias(value("Alias", "name")):
+    __slots__ = ()
 
 
 class ElixirFile:

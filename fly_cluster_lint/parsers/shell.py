@@ -12,12 +12,15 @@ the ``if [ -n "$FLY_APP_NAME" ]`` guard, a guarded default, or a ``case $RELEASE
 from __future__ import annotations
 
 import fnmatch
-from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
 
 from fly_cluster_lint.parsers import ParseError
 from fly_cluster_lint.parsers.words import Cmd, Eex, Lit, Var, merge
+from fly_cluster_lint.records import Record, value
 from fly_cluster_lint.source import DecodeError, SourceFile, Span
+
+if TYPE_CHECKING:
+    from typing import Any
 
 COMMANDS = ("start", "start_iex", "daemon", "daemon_iex", "eval", "remote", "rpc")
 
@@ -26,37 +29,25 @@ NOT_ON_FLY = "not-fly"  # never applies on Fly
 ANY = "any"
 
 
-@dataclass(frozen=True)
-class EexTag:
-    start: int
-    end: int
-    kind: str  # "output" | "code" | "comment"
-    code: str
+# kind: "output" | "code" | "comment"
+EexTag = value("EexTag", "start end kind code")
 
 
-@dataclass
-class ShellAssignment:
-    name: str
-    parts: tuple
-    exported: bool
-    span: Span
-    name_span: Span
-    value_span: Span
-    fly: str = ANY  # ON_FLY, NOT_ON_FLY or ANY
-    default_only: bool = False  # inside `if [ -z "$NAME" ]`: keeps an outer value
-    commands: frozenset | None = None  # None: every release command
-    conditional: bool = False  # inside a shell condition the tool cannot decide
+class ShellAssignment(value("ShellAssignment", "name parts exported span name_span value_span fly default_only "
+                                               "commands conditional", (ANY, False, None, False))):
+    """One assignment. ``fly``: ON_FLY, NOT_ON_FLY or ANY; ``default_only``: inside `if [ -z "$NAME" ]`
+    (keeps an outer value); ``commands``: the release commands it applies to (None: all);
+    ``conditional``: inside a shell condition the tool cannot decide."""
+
+    __slots__ = ()
 
 
-@dataclass
-class EnvScript:
-    source: SourceFile
-    assignments: list[ShellAssignment]
-    exported: set[str]
-    tags: list[EexTag]
-    fly_block_end: Span | None  # the `fi` of the first `if [ -n "$FLY_APP_NAME" ]` block
-    last_line: int
-    tree: Any = field(default=None, repr=False)
+class EnvScript(Record):
+    """assignments, exported names, EEx tags, fly_block_end (the `fi` of the first Fly-guarded block),
+    last_line (the last non-blank line), and the tree."""
+
+    __slots__ = ("source", "assignments", "exported", "tags", "fly_block_end", "last_line", "tree")
+    _defaults = {"tree": None}
 
     def assignments_of(self, name: str) -> list[ShellAssignment]:
         return [a for a in self.assignments if a.name == name]
@@ -117,18 +108,14 @@ def parse_env_sh(source: SourceFile, eex_values: dict[str, str] | None = None) -
     return EnvScript(source, reader.assignments, reader.exported, tags, reader.fly_block_end, last_line, tree)
 
 
-@dataclass(frozen=True)
-class _Context:
-    fly: str = ANY
-    default_for: frozenset = frozenset()
-    commands: frozenset | None = None
-    conditional: bool = False
-    dead: bool = False  # a subshell: nothing reaches the release
+class _Context(value("_Context", "fly default_for commands conditional dead",
+                      (ANY, frozenset(), None, False, False))):
+    """Where a statement sits; ``dead``: in a subshell, so nothing reaches the release."""
+
+    __slots__ = ()
 
     def with_(self, **changes: Any) -> "_Context":
-        values = dict(self.__dict__)
-        values.update(changes)
-        return _Context(**values)
+        return self._replace(**changes)
 
 
 class _Reader:

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import re
 import sys
-from typing import Any
+from typing import TYPE_CHECKING
 
 from fly_cluster_lint.parsers import ParseError
 from fly_cluster_lint.source import DecodeError, SourceFile, Span
+
+if TYPE_CHECKING:
+    from typing import Any
 
 if sys.version_info >= (3, 11):
     import tomllib

@@ -2,23 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from fly_cluster_lint.parsers import ParseError
 from fly_cluster_lint.parsers.shell import find_eex_tags
+from fly_cluster_lint.records import Record, value
 from fly_cluster_lint.source import DecodeError, SourceFile, Span
 
 
-@dataclass
-class VmArg:
-    text: str
-    span: Span
+VmArg = value("VmArg", "text span")
 
 
-@dataclass
-class VmArgs:
-    source: SourceFile
-    words: list[VmArg]
+class VmArgs(Record):
+    __slots__ = ("source", "words")
 
     def flags(self, name: str) -> list[VmArg]:
         return [w for w in self.words if w.text == name]

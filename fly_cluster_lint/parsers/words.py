@@ -6,36 +6,29 @@ effective-environment model can resolve them the same way, whatever file they ca
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from fly_cluster_lint.records import value
 
 
-@dataclass(frozen=True)
-class Lit:
-    text: str
+class Lit(value("Lit", "text")):
+    __slots__ = ()
 
 
-@dataclass(frozen=True)
-class Var:
+class Var(value("Var", "name op arg", ("", ()))):
     """``$NAME`` or ``${NAME<op><arg>}``; ``op`` is "" for a plain reference."""
 
-    name: str
-    op: str = ""
-    arg: tuple = ()
+    __slots__ = ()
 
 
-@dataclass(frozen=True)
-class Cmd:
+class Cmd(value("Cmd", "text")):
     """``$(...)`` or backticks: runs at boot; ``text`` is the command."""
 
-    text: str
+    __slots__ = ()
 
 
-@dataclass(frozen=True)
-class Eex:
+class Eex(value("Eex", "code value", (None,))):
     """``<%= code %>``: filled in by ``mix release`` at build time; ``value`` when the tool knows it."""
 
-    code: str
-    value: str | None = None
+    __slots__ = ()
 
 
 Part = "Lit | Var | Cmd | Eex"
