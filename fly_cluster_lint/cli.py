@@ -66,6 +66,18 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except Exception as exc:  # a bug: still one line and exit 2, unless debugging
+        if os.environ.get("FLY_CLUSTER_LINT_DEBUG"):
+            raise
+        where = ""
+        tb = exc.__traceback__
+        while tb is not None and tb.tb_next is not None:
+            tb = tb.tb_next
+        if tb is not None:
+            where = f" at {Path(tb.tb_frame.f_code.co_filename).name}:{tb.tb_lineno}"
+        print(f"fly-cluster-lint: internal error{where}: {type(exc).__name__}: {exc} "
+              f"(set FLY_CLUSTER_LINT_DEBUG=1 for a traceback; please report it)", file=sys.stderr)
+        return 2
 
 
 def _check(args: argparse.Namespace) -> int:
