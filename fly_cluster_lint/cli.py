@@ -14,7 +14,7 @@ from pathlib import Path
 from fly_cluster_lint import __version__
 from fly_cluster_lint.errors import ToolError
 
-COMMANDS = ("check", "rules", "explain")
+COMMANDS = ("check", "rules", "explain", "env")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -41,6 +41,12 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--ignore", type=_codes, default=[], metavar="CODES", help="skip these codes or prefixes")
     check.add_argument("--extend-exclude", action="append", default=[], metavar="GLOB", help="paths not to walk")
     check.add_argument("--color", choices=("auto", "always", "never"), default="auto")
+    env = sub.add_parser("env", help="show each app's effective clustering environment and where it comes from")
+    env.add_argument("paths", nargs="*", metavar="PATH", help="folders or files (default: .)")
+    env.add_argument("--format", choices=("text", "json"), default="text")
+    env.add_argument("--config", metavar="FILE")
+    env.add_argument("--secret", action="append", default=[], metavar="NAME")
+    env.add_argument("--color", choices=("auto", "always", "never"), default="auto")
     rules = sub.add_parser("rules", help="list every rule")
     rules.add_argument("--format", choices=("text", "json"), default="text")
     explain = sub.add_parser("explain", help="show a rule's documentation")
@@ -58,6 +64,8 @@ def main(argv: list[str] | None = None) -> int:
             return _rules(args)
         if args.command == "explain":
             return _explain(args)
+        if args.command == "env":
+            return _env(args)
         return _check(args)
     except ToolError as exc:
         print(f"fly-cluster-lint: error: {exc}", file=sys.stderr)
@@ -92,11 +100,30 @@ def _check(args: argparse.Namespace) -> int:
                           ignore=tuple(args.ignore), extend_exclude=tuple(args.extend_exclude))
     paths = [Path(p) for p in (args.paths or ["."])]
     result = lint(paths, overrides)
-    color = args.color == "always" or (args.color == "auto" and sys.stdout.isatty() and not os.environ.get("NO_COLOR"))
-    if os.environ.get("NO_COLOR") and args.color != "always":
-        color = False
-    sys.stdout.write(render(args.format, result, color=color))
+    sys.stdout.write(render(args.format, result, color=_color(args.color)))
     return 1 if any(d.severity == "error" for d in result.diagnostics) else 0
+
+
+def _env(args: argparse.Namespace) -> int:
+    from fly_cluster_lint.config import Overrides
+    from fly_cluster_lint.engine import discover_apps
+    from fly_cluster_lint.reporters import environment
+
+    config = Path(args.config) if args.config else None
+    if config is not None and not config.is_file():
+        raise ToolError(f"{args.config}: configuration file not found")
+    result = discover_apps([Path(p) for p in (args.paths or ["."])], Overrides(config=config, secrets=tuple(args.secret)))
+    if args.format == "json":
+        sys.stdout.write(environment.render_json(result))
+    else:
+        sys.stdout.write(environment.render_text(result, color=_color(args.color)))
+    return 0
+
+
+def _color(choice: str) -> bool:
+    if choice == "always":
+        return True
+    return choice == "auto" and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
 
 
 def _rules(args: argparse.Namespace) -> int:

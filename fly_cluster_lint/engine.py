@@ -23,10 +23,15 @@ class Result(Record):
     _defaults = {"apps": list, "skipped": list, "diagnostics": list, "secrets": frozenset()}
 
 
-def lint(paths: list[Path], overrides: Overrides) -> Result:
+def discover_apps(paths: list[Path], overrides: Overrides) -> Result:
+    """The apps under the paths with their settings, without running any rule."""
+    return lint(paths, overrides, run_rules=False)
+
+
+def lint(paths: list[Path], overrides: Overrides, run_rules: bool = True) -> Result:
     from fly_cluster_lint import registry
 
-    rules = registry.all_rules()
+    rules = registry.all_rules() if run_rules else ()
     codes = registry.known_codes()
     files = FileCache()
     exclude = ()

@@ -28,3 +28,95 @@ def cookie_not_fixed(app: App) -> Iterator[Finding]:
                   "deploy) is rejected with 'Invalid challenge reply'; run `fly secrets set "
                   "RELEASE_COOKIE=$(openssl rand -base64 48 | tr -dc A-Za-z0-9_ | head -c 48)` and declare it "
                   "with `secrets = [\"RELEASE_COOKIE\"]` in .fly-cluster-lint.toml")
+
+
+def literal_cookies(app: App) -> list[tuple[object, str, str]]:
+    """(span, value, where) for every literal cookie written in the project. Values never reach output."""
+    from fly_cluster_lint.parsers.words import Lit, Var
+
+    out = []
+    if app.toml is not None:
+        value = app.toml.get("env", "RELEASE_COOKIE")
+        if isinstance(value, str) and value and "$" not in value:
+            out.append((app.toml.value_span(("env", "RELEASE_COOKIE")), value, "fly.toml [env]"))
+    if app.dockerfile is not None:
+        for stage in app.dockerfile.stages:
+            for ins in stage.instructions:
+                for setting in ins.env:
+                    if setting.key == "RELEASE_COOKIE" and setting.parts and all(isinstance(p, Lit) for p in setting.parts):
+                        out.append((setting.value_span, "".join(p.text for p in setting.parts), f"Dockerfile {ins.keyword}"))
+    if app.env_sh is not None:
+        for item in app.env_sh.assignments_of("RELEASE_COOKIE"):
+            parts = item.parts
+            if len(parts) == 1 and isinstance(parts[0], Var) and parts[0].name == "RELEASE_COOKIE":
+                parts = parts[0].arg  # ${RELEASE_COOKIE:-literal}
+            if parts and all(isinstance(p, Lit) for p in parts):
+                out.append((item.value_span, "".join(p.text for p in parts), "env.sh.eex"))
+    release = app.release
+    if release is not None and release.cookie_kind == "literal" and release.cookie:
+        out.append((release.cookie_span, release.cookie, "mix.exs"))
+    for model, _ in (app.vm_args, app.remote_vm_args):
+        if model is None:
+            continue
+        words = model.words
+        for index, word in enumerate(words[:-1]):
+            if word.text == "-setcookie" and "<%" not in words[index + 1].text:
+                out.append((words[index + 1].span, words[index + 1].text, word.span.file))
+    return [c for c in out if c[0] is not None]
+
+
+def cookie_in_repo(app: App) -> Iterator[Finding]:
+    """FCL402: a literal cookie is committed to the repository."""
+    for span, _, where in literal_cookies(app):
+        yield Finding(span,
+                      f"a literal release cookie is committed in {where}: anyone who can read the repository can "
+                      f"connect to the cluster and run code on it; keep it out of the files with `fly secrets set "
+                      f"RELEASE_COOKIE=...` and declare it in `secrets` (the value is not shown here)")
+
+
+def cookie_overrides_secret(app: App) -> Iterator[Finding]:
+    """FCL403: env.sh.eex exports RELEASE_COOKIE unconditionally although it is a declared Fly secret."""
+    from fly_cluster_lint.parsers.shell import NOT_ON_FLY
+    from fly_cluster_lint.parsers.words import Var
+
+    script = app.env_sh
+    if script is None or "RELEASE_COOKIE" not in app.settings.secrets:
+        return
+    for item in script.assignments_of("RELEASE_COOKIE"):
+        parts = item.parts
+        keeps = len(parts) == 1 and isinstance(parts[0], Var) and parts[0].name == "RELEASE_COOKIE" and parts[0].op in (":-", "-", "")
+        if keeps or item.default_only or item.fly == NOT_ON_FLY:
+            continue
+        yield Finding(item.name_span,
+                      "RELEASE_COOKIE is a declared Fly secret, but env.sh.eex replaces it unconditionally at boot: "
+                      "the secret is silently ignored and machines may not share a cookie; write "
+                      "`export RELEASE_COOKIE=\"${RELEASE_COOKIE:-...}\"` or drop the export")
+
+
+def cookie_build_time(app: App) -> Iterator[Finding]:
+    """FCL404: mix.exs `cookie:` reads the environment, which happens when the release is built."""
+    release = app.release
+    if release is None or release.cookie_kind != "build-env" or release.cookie_span is None:
+        return
+    yield Finding(release.cookie_span,
+                  "the release `cookie:` reads the environment when `mix release` runs in the Docker builder, not "
+                  "at boot: the variable is normally unset there, so the release gets nil or a random cookie; drop "
+                  "the option and set RELEASE_COOKIE as a Fly secret (read at boot)")
+
+
+def cookie_weak(app: App) -> Iterator[Finding]:
+    """FCL405: a literal cookie that is short or has characters outside [A-Za-z0-9_]."""
+    for span, cookie, where in literal_cookies(app):
+        short = len(cookie) < 32
+        odd = any(not (ch.isascii() and (ch.isalnum() or ch == "_")) for ch in cookie)
+        if not (short or odd):
+            continue
+        why = []
+        if short:
+            why.append(f"it has {len(cookie)} characters (fewer than 32)")
+        if odd:
+            why.append("it has characters outside A-Z a-z 0-9 _")
+        yield Finding(span,
+                      f"the cookie in {where} is weak: {' and '.join(why)}; the cookie is the only credential of the "
+                      f"Erlang distribution; use a long random value such as "
+                      f"`openssl rand -base64 48 | tr -dc A-Za-z0-9_`")

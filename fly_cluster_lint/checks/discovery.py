@@ -18,8 +18,10 @@ QUERY_VAR = "DNS_CLUSTER_QUERY"
 def discovery_missing(app: App) -> Iterator[Finding]:
     """FCL301: no DNSCluster child and no libcluster Cluster.Supervisor child anywhere under lib/."""
     lib = app.lib
-    if lib.errors or lib.children:
+    if lib.errors or lib.children or not app.configs.complete:
         return
+    if app.configs.find("libcluster", "topologies"):
+        return  # FCL310: libcluster is configured but no child receives the topologies
     mix_app = app.mix_app or "my_app"
     module = "".join(word.capitalize() for word in mix_app.split("_"))
     child = f"{{DNSCluster, query: Application.get_env(:{mix_app}, :dns_cluster_query) || :ignore}}"
@@ -82,12 +84,9 @@ def query_not_configured(app: App) -> Iterator[Finding]:
             continue
         if configs.find(query.app, query.key):
             continue
-        near = [e for e in configs.find() if e.key == query.key or (e.app == query.app and "cluster" in e.key)]
+        if _query_entry_elsewhere(app, query) is not None:
+            continue  # FCL305: set, but under another app atom or key
         hint = ""
-        if near:
-            e = near[0]
-            hint = (f" (config at {e.file.source.display}:{e.file.span(e.key_node).line} sets :{e.app}, :{e.key} "
-                    f"instead)")
         runtime = configs.runtime
         line = f"config :{query.app}, :{query.key}, System.get_env(\"{QUERY_VAR}\")"
         if runtime is not None:
@@ -115,3 +114,213 @@ def _runtime_insertion(runtime) -> Span:
     while line > 1 and not source.line_text(line).strip():
         line -= 1
     return source.line_span(line)
+
+
+def discovery_dep_missing(app: App) -> Iterator[Finding]:
+    """FCL302: DNSCluster / Cluster.Supervisor is used but its package is not a dependency."""
+    if app.lib.errors or any(p.file is None and (p.dir / "mix.exs").is_file() for p in app.projects):
+        return
+    root = app.projects[0]
+    needs = {"DNSCluster": "dns_cluster", "Cluster.Supervisor": "libcluster"}
+    seen = set()
+    for child in app.lib.children:
+        dep = needs[child.module]
+        path = child.file.source.path
+        project = max((p for p in app.projects if p.dir in path.parents), key=lambda p: len(p.dir.parts), default=root)
+        if dep in project.deps or dep in root.deps or (project.dir, dep) in seen:
+            continue
+        seen.add((project.dir, dep))
+        version = '"~> 0.2"' if dep == "dns_cluster" else '"~> 3.3"'
+        yield Finding(child.file.span(child.node),
+                      f"{child.module} is started here but :{dep} is not in the deps of "
+                      f"{display(project.dir / 'mix.exs')}: the release does not build or the child crashes at boot "
+                      f"(module {child.module} is not available); add `{{:{dep}, {version}}}` to its deps")
+
+
+def query_config_mismatch(app: App) -> Iterator[Finding]:
+    """FCL305: the config sets the query under another app atom or key than the child reads."""
+    configs = app.configs
+    if not configs.complete or app.lib.errors:
+        return
+    for child in app.lib.dns_clusters():
+        query = child.query
+        if query is None or query.kind != "config" or configs.find(query.app, query.key):
+            continue
+        entry = _query_entry_elsewhere(app, query)
+        if entry is None:
+            continue
+        span = entry.file.span(entry.key_node)
+        yield Finding(span,
+                      f"this config sets :{entry.app}, :{entry.key}, but the DNSCluster child reads "
+                      f"Application.get_env(:{query.app}, :{query.key}) "
+                      f"({child.file.source.display}:{child.file.span(query.node).line}): it gets nil and "
+                      f"clustering is silently off (:ignore); use `config :{query.app}, :{query.key}, ...`")
+
+
+def _query_entry_elsewhere(app: App, query):
+    """A loaded config entry that sets the DNSCluster query under other names than the child reads."""
+    for entry in app.configs.find():
+        if (entry.app, entry.key) == (query.app, query.key):
+            continue
+        reads_var = any(name == QUERY_VAR for name, _ in entry.file.env_reads(entry.value))
+        if reads_var or entry.key == query.key or "dns_cluster" in entry.key:
+            if entry.app == "libcluster":
+                continue
+            return entry
+    return None
+
+
+def query_invalid(app: App) -> Iterator[Finding]:
+    """FCL306: the effective query cannot return peers' AAAA records."""
+    from fly_cluster_lint.model.query import problem, queries, resolve
+
+    if not app.environment.complete or not app.configs.complete or app.lib.errors:
+        return
+    for query in queries(app):
+        for entry in query.entries:
+            text = resolve(entry, app.fly_app) if app.fly_app else resolve(entry, "app")
+            if text is None:
+                continue
+            why = problem(text)
+            if why is None:
+                continue
+            yield Finding(query.span,
+                          f"the DNSCluster query `{text}` cannot find peers: {why}; DNSCluster swallows lookup "
+                          f"errors, so Node.list() stays empty with nothing logged; use "
+                          f"`${{FLY_APP_NAME}}.internal`")
+            break
+
+
+def query_app_mismatch(app: App) -> Iterator[Finding]:
+    """FCL307: no entry of the query names the app of this toml."""
+    from fly_cluster_lint.model.query import app_of, problem, queries, resolve
+
+    if not app.fly_app or not app.environment.complete or not app.configs.complete or app.lib.errors:
+        return
+    for query in queries(app):
+        named = []
+        for entry in query.entries:
+            text = resolve(entry, app.fly_app)
+            if text is None or problem(text) is not None:
+                named = None
+                break
+            named.append(app_of(text))
+        if not named or app.fly_app in named:
+            continue
+        shown = ", ".join(f"{n}.internal" for n in named if n)
+        yield Finding(query.span,
+                      f"the DNSCluster query names {shown}, but {app.toml_path} deploys app `{app.fly_app}`: its "
+                      f"machines look up another app and never find each other; use `${{FLY_APP_NAME}}.internal` "
+                      f"(or `{app.fly_app}.internal`)")
+
+
+def query_env_gated(app: App) -> Iterator[Finding]:
+    """FCL308: the query is set only for prod, but `mix release` does not build with MIX_ENV=prod."""
+    from fly_cluster_lint.model.docker import release_instruction
+
+    docker = app.dockerfile
+    configs = app.configs
+    if docker is None or not configs.complete or app.lib.errors:
+        return
+    found = release_instruction(docker)
+    if found is None:
+        return
+    stage, release = found
+    gated = []
+    for child in app.lib.dns_clusters():
+        query = child.query
+        if query is None or query.kind != "config":
+            continue
+        if configs.find(query.app, query.key, env="prod") and not configs.find(query.app, query.key, env="dev"):
+            gated.append(query)
+    if not gated or _mix_env(docker, stage, release) == "prod":
+        return
+    query = gated[0]
+    yield Finding(release.span,
+                  f"config/runtime.exs sets :{query.app}, :{query.key} only when config_env() == :prod, but this "
+                  f"stage runs `mix release` without MIX_ENV=prod (unset means dev): the query is nil and "
+                  f"clustering is silently off; add `ENV MIX_ENV=\"prod\"` before this line")
+
+
+def _mix_env(docker, stage, release) -> str | None:
+    from fly_cluster_lint.parsers.words import literal_text
+
+    value = None
+    args: dict[str, str] = {}
+    for ins in docker.global_args:
+        for setting in ins.env:
+            args[setting.key] = literal_text(setting.parts) or ""
+    for each in docker.lineage(stage):
+        for ins in each.instructions:
+            if ins is release:
+                break
+            if ins.keyword == "ARG":
+                for setting in ins.env:
+                    if setting.parts:
+                        args[setting.key] = literal_text(setting.parts) or ""
+            if ins.keyword == "ENV":
+                for setting in ins.env:
+                    if setting.key == "MIX_ENV":
+                        text = literal_text(setting.parts)
+                        if text is None and len(setting.parts) == 1 and hasattr(setting.parts[0], "name"):
+                            text = args.get(setting.parts[0].name) or None
+                        value = text
+    if "MIX_ENV=prod" in release.raw.replace('"', "").replace("'", ""):
+        return "prod"
+    return value
+
+
+def query_needs_newer_dns_cluster(app: App) -> Iterator[Finding]:
+    """FCL309: a list or {basename, query} query with dns_cluster < 0.2.0."""
+    from fly_cluster_lint.model.lock import satisfies
+    from fly_cluster_lint.model.query import queries
+
+    if not app.environment.complete or not app.configs.complete or app.lib.errors:
+        return
+    lists = [q for q in queries(app) if q.is_list]
+    if not lists:
+        return
+    locked = app.lock.get("dns_cluster")
+    if locked is not None:
+        ok = satisfies(locked, ">= 0.2.0")
+        why = f"mix.lock has dns_cluster {locked}"
+    else:
+        requirement = next((p.deps["dns_cluster"].requirement for p in app.projects if "dns_cluster" in p.deps), None)
+        if requirement is None:
+            return
+        ok = satisfies("0.2.0", requirement)
+        why = f"mix.exs requires dns_cluster `{requirement}`"
+    if ok is None or ok:
+        return
+    query = lists[0]
+    yield Finding(query.span,
+                  f"this DNSCluster query is a list (or a {{basename, query}} tuple), which dns_cluster accepts from "
+                  f"0.2.0 on, but {why}: the child raises ArgumentError at boot; require `{{:dns_cluster, \"~> 0.2\"}}`")
+
+
+def discovery_duplicate(app: App) -> Iterator[Finding]:
+    """FCL313: two discovery children with the same name start in one release."""
+    seen: dict[tuple, object] = {}
+    for child in app.lib.children:
+        name = _child_name(child)
+        key = (child.module, name)
+        if key in seen:
+            first = seen[key]
+            yield Finding(child.file.span(child.node),
+                          f"a second {child.module} child named {name or child.module}: it is already started at "
+                          f"{first.file.source.display}:{first.file.span(first.node).line}, so this one fails with "
+                          f"`already_started` and the node does not boot; keep one, or give each a distinct `name:`")
+        else:
+            seen[key] = child
+
+
+def _child_name(child) -> str | None:
+    file = child.file
+    items = [c for c in child.node.named_children if c.type != "comment"]
+    for node in items[1:]:
+        candidates = [node] + ([c for c in node.named_children] if node.type == "list" else [])
+        for candidate in candidates:
+            options = file.keyword_list(candidate)
+            if options and "name" in options:
+                return file.text(options["name"])
+    return None

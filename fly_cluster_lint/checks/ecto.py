@@ -42,6 +42,11 @@ def ecto_ipv6_unset(app: App) -> Iterator[Finding]:
             continue
         if env.effective(VAR) is not None:
             return
+        if app.dockerfile is not None:
+            from fly_cluster_lint.model.docker import builder_only_env
+
+            if builder_only_env(app.dockerfile, VAR):
+                return  # FCL103 explains it: set only in a builder stage
         read = wiring.entry.file.span(wiring.entry.key_node) if wiring.entry is not None else None
         where = f" ({read.file}:{read.line})" if read else ""
         yield Finding(app.env_sh_insertion() if app.env_sh is not None or app.env_sh_error else missing_span(app.env_sh_display),
@@ -49,3 +54,20 @@ def ecto_ipv6_unset(app: App) -> Iterator[Finding]:
                       f"databases are IPv6-only and connections fail with :nxdomain; add `export {VAR}=\"true\"` "
                       f"to {app.env_sh_display}")
         return
+
+
+def ecto_ipv6_value(app: App) -> Iterator[Finding]:
+    """FCL503: ECTO_IPV6 is set to something other than `true` or `1`."""
+    env = app.environment
+    if not env.complete or not network_repos(app):
+        return
+    value = env.effective(VAR)
+    if value is None or value.parts is None or value.setting.span is None:
+        return
+    text = value.literal
+    if text is None or text in ("true", "1"):
+        return
+    yield Finding(value.setting.span,
+                  f"ECTO_IPV6 is `{text}`: the Phoenix 1.7+ check `System.get_env(\"ECTO_IPV6\") in ~w(true 1)` "
+                  f"treats it as off (the Repo connects over IPv4 and Fly's databases fail with :nxdomain), while "
+                  f"the 1.6 truthiness check treats even `false` as on; use `true` or `1`")

@@ -34,3 +34,123 @@ def env_sh_missing(app: App) -> Iterator[Finding]:
         f"on the private network and no -proto_dist inet6_tcp, so no node ever joins a cluster; create it "
         f"with the Fly block (`if [ -n \"$FLY_APP_NAME\" ]; then export RELEASE_DISTRIBUTION=name ...`)",
     )
+
+
+NEAR_MISSES = ("env.ssh.eex", "env.sh", "env.sh.exs", "env.eex", "env.sh.eex.eex", "env.bash.eex")
+
+
+def env_sh_misnamed(app: App) -> Iterator[Finding]:
+    """FCL003: a near-miss of env.sh.eex that mix release never reads."""
+    if app.mix_error is not None:
+        return
+    folder = app.rel_dir
+    for name in NEAR_MISSES:
+        path = folder / name
+        if not path.is_file():
+            continue
+        shown = display(path)
+        if app.env_sh_path.is_file():
+            message = (f"{shown} is never read: mix release only renders {app.env_sh_display}; move what it sets "
+                       f"into {app.env_sh_display} and delete it")
+        else:
+            message = (f"{shown} looks like a misnamed {app.env_sh_display}: mix release ignores it, so none of its "
+                       f"exports reach the release; rename it to env.sh.eex")
+        yield Finding(app.file_start(path), message)
+
+
+def rel_not_copied(app: App) -> Iterator[Finding]:
+    """FCL004: the stage that runs `mix release` never copies the rel folder, or .dockerignore drops it."""
+    from fly_cluster_lint.model.docker import copies_before, dockerignore_excludes, release_instruction
+
+    docker = app.dockerfile
+    if docker is None or app.mix_error is not None or not app.rel_dir.is_dir():
+        return
+    found = release_instruction(docker)
+    target = app.context_path(app.rel_dir)
+    if found is None or target is None:
+        return
+    stage, release = found
+    consequence = ("the release ships the default env.sh, so none of env.sh.eex's exports (node name, "
+                   "distribution, IPv6) exist at boot")
+    ignored = dockerignore_excludes(app.docker_context, target + "/env.sh.eex")
+    if ignored is not None:
+        path = app.docker_context / ".dockerignore"
+        source = app.files.source(path)
+        span = source.line_span(ignored[0]) if source is not None else app.file_start(path)
+        yield Finding(span, f".dockerignore rule `{ignored[1]}` leaves {target}/ out of the build context: "
+                            f"{consequence}; remove the rule or add `!{target}`")
+        return
+    if copies_before(docker, stage, release, target + "/env.sh.eex") is None:
+        yield Finding(release.span, f"this stage runs `mix release` but never copies {target}/ before it: "
+                                    f"{consequence}; add `COPY {target} {target}` before this line")
+
+
+BASHISMS = {
+    "test_command": "`[[ ... ]]` is bash-only",
+    "source": "`source` is bash-only (use `.`)",
+    "function": "`function name` is bash-only (use `name() { ... }`)",
+    "array": "arrays are bash-only",
+    "ansi_c_string": "`$'...'` strings are bash-only",
+}
+
+
+def env_sh_not_posix(app: App) -> Iterator[Finding]:
+    """FCL005: bash-only syntax in env.sh.eex, which the release runs with /bin/sh (dash) under set -e."""
+    script = app.env_sh
+    if script is None or script.tree is None:
+        return
+    source = script.source
+    for node in _walk(script.tree.root_node):
+        what = None
+        if node.type == "test_command" and node.children and node.children[0].type == "[[":
+            what = BASHISMS["test_command"]
+        elif node.type == "command":
+            name = node.child_by_field_name("name")
+            if name is not None and source.data[name.start_byte:name.end_byte] == b"source":
+                what = BASHISMS["source"]
+        elif node.type == "function_definition" and node.children and node.children[0].type == "function":
+            what = BASHISMS["function"]
+        elif node.type == "array" or (node.type == "subscript"):
+            what = BASHISMS["array"]
+        elif node.type == "ansi_c_string":
+            what = BASHISMS["ansi_c_string"]
+        elif node.type == "declaration_command" and node.children and node.children[0].type in ("declare", "typeset"):
+            what = "`declare` is bash-only"
+        if what:
+            yield Finding(source.span(node.start_byte, node.end_byte),
+                          f"{what}: the release script runs env.sh with /bin/sh (dash on Debian images) under "
+                          f"`set -e`, so this line fails and every release command (start, remote, eval) aborts")
+
+
+def _walk(root):
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        yield node
+        stack.extend(reversed(node.named_children))
+
+
+EXPORT_NEEDED = ("ERL_AFLAGS", "ERL_FLAGS", "ERL_ZFLAGS", "ELIXIR_ERL_OPTIONS", "ECTO_IPV6", "DNS_CLUSTER_QUERY")
+
+
+def env_not_exported(app: App) -> Iterator[Finding]:
+    """FCL006: a variable the BEAM reads is assigned in env.sh.eex without export."""
+    from fly_cluster_lint.model.environment import ENV_SH
+
+    script = app.env_sh
+    if script is None or not app.environment.complete:
+        return
+    env = app.environment
+    for name in EXPORT_NEEDED:
+        if name in script.exported:
+            continue
+        value = env.get(name)
+        if value is None or value.exported:
+            continue  # exported, or already in the process environment from the image, fly.toml or a secret
+        for setting, _ in value.history:
+            if setting.layer == ENV_SH:
+                item = setting.origin
+                yield Finding(item.name_span,
+                              f"{name} is assigned without `export`, so the shell keeps it and the VM never sees "
+                              f"it; write `export {name}=...`")
+                break

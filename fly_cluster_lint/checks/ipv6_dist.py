@@ -5,46 +5,138 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from fly_cluster_lint.diagnostics import Finding
-from fly_cluster_lint.model.app import App
 from fly_cluster_lint.model.environment import ERL_FLAG_VARS, count_flag
+from fly_cluster_lint.parsers.words import Eex, Lit
 
 if TYPE_CHECKING:
     from typing import Iterator
 
+    from fly_cluster_lint.model.app import App
+
 FLAG = "-proto_dist"
+CONSEQUENCE = ("the node listens on IPv4 only while Fly's private network is IPv6: peers get :pang and "
+               "Node.list() stays empty")
+
+
+def _own_count(parts: tuple | None) -> int:
+    """-proto_dist written in this setting itself (not what it appends to)."""
+    if not parts:
+        return 0
+    text = " ".join(p.text if isinstance(p, Lit) else (p.value or "") if isinstance(p, Eex) else "" for p in parts)
+    return text.split().count(FLAG)
+
+
+def occurrences(app: App, command: str) -> list[tuple[str, object]] | None:
+    """Every -proto_dist that `command` reads: (where, span) per occurrence; None when unknowable."""
+    env = app.environment_for(command)
+    vm_args, vm_error = app.vm_args if command not in ("remote", "rpc") else app.remote_vm_args
+    if not env.complete or vm_error is not None:
+        return None
+    found: list[tuple[str, object]] = []
+    for var in ERL_FLAG_VARS:
+        value = env.effective(var)
+        if value is None:
+            continue
+        if count_flag(value, FLAG) is None:
+            return None  # a secret: the tool cannot see it
+        for setting, status in value.history:
+            if status in ("effective", "appended to"):
+                for _ in range(_own_count(setting.parts)):
+                    found.append((f"{var} ({setting.span.file}:{setting.span.line})" if setting.span else var,
+                                  setting.span))
+    if vm_args is not None:
+        for word in vm_args.flags(FLAG):
+            found.append((f"{word.span.file}:{word.span.line}", word.span))
+    return found
 
 
 def proto_dist_missing(app: App) -> Iterator[Finding]:
     """FCL101: nothing the `start` command reads carries -proto_dist."""
+    from fly_cluster_lint.model.docker import builder_only_env
+
+    found = occurrences(app, "start")
+    if found is None or found:
+        return
     env = app.environment
-    vm_args, vm_error = app.vm_args
-    if not env.complete or vm_error is not None:
-        return
-    total = len(vm_args.flags(FLAG)) if vm_args is not None else 0
-    for var in ERL_FLAG_VARS:
-        count = count_flag(env.effective(var), FLAG)
-        if count is None:
-            return  # a secret: the tool cannot see it
-        total += count
-    if total:
-        return
-    consequence = ("the node listens on IPv4 only while Fly's private network is IPv6: peers get :pang "
-                   "and Node.list() stays empty")
+    if app.dockerfile is not None and any(
+            _own_count(e.parts) for var in ERL_FLAG_VARS for e in builder_only_env(app.dockerfile, var)):
+        return  # FCL103 explains it: set only in a builder stage
+    if any(_own_count(s.parts) for s, reason in env.skipped if s.var in ERL_FLAG_VARS and "not applied for" in reason):
+        return  # FCL104: set for other commands only
     # A later assignment that replaced a value which had the flag is the place to fix.
     for var in ERL_FLAG_VARS:
         value = env.get(var)
         if value is None:
             continue
-        lost = [s for s, status in value.history if status == "overridden" and s.parts and FLAG in
-                " ".join(p.text for p in s.parts if hasattr(p, "text") and isinstance(p.text, str))]
+        lost = [s for s, status in value.history if status == "overridden" and _own_count(s.parts)]
         if lost and value.setting.span is not None:
             where = lost[-1].span
             origin = f" set at {where.file}:{where.line}" if where else ""
             yield Finding(value.setting.span,
                           f"{var} is replaced here and the new value drops `-proto_dist inet6_tcp`{origin}: "
-                          f"{consequence}; keep the flag in this assignment (exactly once)")
+                          f"{CONSEQUENCE}; keep the flag in this assignment (exactly once)")
             return
     yield Finding(app.env_sh_insertion(),
                   f"no `-proto_dist inet6_tcp` in ERL_AFLAGS, ERL_FLAGS, ERL_ZFLAGS, ELIXIR_ERL_OPTIONS or "
-                  f"vm.args.eex: {consequence}; add `export ERL_AFLAGS=\"-proto_dist inet6_tcp\"` to "
+                  f"vm.args.eex: {CONSEQUENCE}; add `export ERL_AFLAGS=\"-proto_dist inet6_tcp\"` to "
                   f"{app.env_sh_display}")
+
+
+def proto_dist_duplicate(app: App) -> Iterator[Finding]:
+    """FCL102: -proto_dist appears more than once in what one command reads."""
+    reported = set()
+    for command, reads in (("start", "vm.args.eex"), ("remote", "remote.vm.args.eex")):
+        found = occurrences(app, command)
+        if not found or len(found) < 2:
+            continue
+        first, second = found[0], found[1]
+        if second[1] is None or second[1] in reported:
+            continue
+        reported.add(second[1])
+        yield Finding(second[1],
+                      f"`-proto_dist` is given twice to `bin/{app.release_name or 'app'} {command}` (here and in "
+                      f"{first[0]}): Erlang then ignores both and silently falls back to IPv4 (inet_tcp), so peers "
+                      f"get :pang; keep exactly one")
+
+
+def proto_dist_builder_only(app: App) -> Iterator[Finding]:
+    """FCL103: -proto_dist or ECTO_IPV6 set by ENV only in a stage the final stage does not inherit."""
+    from fly_cluster_lint.model.docker import builder_only_env
+
+    docker = app.dockerfile
+    env = app.environment
+    if docker is None or not env.complete:
+        return
+    found = occurrences(app, "start")
+    if found is not None and not found:
+        for var in ERL_FLAG_VARS:
+            for setting in builder_only_env(docker, var):
+                if _own_count(setting.parts):
+                    yield Finding(setting.value_span,
+                                  f"`-proto_dist inet6_tcp` is set only in a build stage, which the final image does "
+                                  f"not inherit (it starts `FROM {docker.final.base}`): {CONSEQUENCE}; set it in "
+                                  f"{app.env_sh_display} (or in the final stage)")
+                    return
+    if env.effective("ECTO_IPV6") is None:
+        for setting in builder_only_env(docker, "ECTO_IPV6"):
+            yield Finding(setting.value_span,
+                          f"ECTO_IPV6 is set only in a build stage, which the final image does not inherit (it starts "
+                          f"`FROM {docker.final.base}`): the Repo connects over IPv4 and Fly's IPv6-only databases "
+                          f"fail with :nxdomain; set it in {app.env_sh_display} (or in the final stage)")
+            return
+
+
+def proto_dist_not_for_remote(app: App) -> Iterator[Finding]:
+    """FCL104: `start` gets -proto_dist but `remote` does not."""
+    start = occurrences(app, "start")
+    remote = occurrences(app, "remote")
+    if not start or remote is None or remote:
+        return
+    where = start[0][1]
+    if where is None:
+        return
+    name = app.release_name or "app"
+    yield Finding(where,
+                  f"`-proto_dist inet6_tcp` reaches `bin/{name} start` but not `bin/{name} remote`/`rpc` (it is only "
+                  f"in vm.args.eex or only set for start commands): a remote shell cannot reach the node "
+                  f"(:nodedown); set it in ERL_AFLAGS for every command, or add it to remote.vm.args.eex too")

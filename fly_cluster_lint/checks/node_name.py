@@ -6,8 +6,8 @@ from typing import TYPE_CHECKING
 
 from fly_cluster_lint.diagnostics import Finding
 from fly_cluster_lint.model.app import App
-from fly_cluster_lint.model.environment import DEFAULT
-from fly_cluster_lint.parsers.words import Cmd, Lit, Var, render, split_at
+from fly_cluster_lint.model.environment import DEFAULT, DOCKERFILE, ENV_SH, FLY_TOML
+from fly_cluster_lint.parsers.words import Cmd, Eex, Lit, Var, render, split_at
 
 if TYPE_CHECKING:
     from typing import Iterator
@@ -58,13 +58,23 @@ def node_name_missing(app: App) -> Iterator[Finding]:
                   f"inside `if [ -n \"$FLY_APP_NAME\" ]` in {app.env_sh_display} (app {app_name})")
 
 
-def node_host_not_private_ip(app: App) -> Iterator[Finding]:
-    """FCL203: the host part of RELEASE_NODE is not the machine's 6PN address."""
+def _node(app: App):
+    """The effective RELEASE_NODE when it is set in env.sh.eex (FCL205 covers Dockerfile and fly.toml)."""
     env = app.environment
     if not env.complete:
-        return
+        return None
     value = env.get("RELEASE_NODE")
     if value is None or value.parts is None or value.setting.layer == DEFAULT or value.setting.span is None:
+        return None
+    if value.setting.layer in (DOCKERFILE, FLY_TOML) and _set_outside_env_sh(value.setting):
+        return None
+    return value
+
+
+def node_host_not_private_ip(app: App) -> Iterator[Finding]:
+    """FCL203: the host part of RELEASE_NODE is not the machine's 6PN address."""
+    value = _node(app)
+    if value is None:
         return
     split = split_at(value.parts, "@")
     fix = "use `@${FLY_PRIVATE_IP}` as the host"
@@ -101,3 +111,104 @@ def _is_private_ip(host: tuple) -> bool:
 
 def _unknown(parts: tuple) -> bool:
     return any(isinstance(p, (Var, Cmd)) for p in parts) and not any(isinstance(p, Lit) for p in parts)
+
+
+PER_MACHINE = ("FLY_MACHINE_ID", "FLY_ALLOC_ID", "FLY_REGION", "FLY_PRIVATE_IP", "FLY_PUBLIC_IP", "HOSTNAME",
+               "FLY_MACHINE_VERSION", "FLY_VM_MEMORY_MB")
+
+
+def node_basename_varies(app: App) -> Iterator[Finding]:
+    """FCL204: the basename holds a per-machine value, so no two machines share it."""
+    value = _node(app)
+    if value is None:
+        return
+    split = split_at(value.parts, "@")
+    basename = split[0] if split is not None else value.parts
+    for part in basename:
+        varies = (isinstance(part, Var) and part.name in PER_MACHINE) or (
+            isinstance(part, Cmd) and "hostname" in part.text)
+        if varies:
+            shown = render((part,))
+            yield Finding(value.setting.span,
+                          f"the node basename contains `{shown}`, which differs on every machine: DNSCluster looks "
+                          f"each peer up as <its own basename>@<ip>, so no two machines ever match and Node.list() "
+                          f"stays empty; use a basename all machines share, e.g. "
+                          f"`${{FLY_APP_NAME}}-${{FLY_IMAGE_REF##*-}}`")
+            return
+
+
+def node_basename_invalid(app: App) -> Iterator[Finding]:
+    """FCL206: the basename is empty or has characters Erlang rejects ("Invalid node name!")."""
+    value = _node(app)
+    if value is None:
+        return
+    split = split_at(value.parts, "@")
+    basename = split[0] if split is not None else value.parts
+    if not basename:
+        yield Finding(value.setting.span,
+                      "RELEASE_NODE has an empty basename (nothing before `@`): the node cannot start "
+                      "(\"Invalid node name!\"); put the app name before `@`")
+        return
+    literal = "".join(p.text if isinstance(p, Lit) else (p.value or "") if isinstance(p, Eex) else "" for p in basename)
+    bad = sorted({ch for ch in literal if not (ch.isascii() and (ch.isalnum() or ch in "_-"))})
+    if bad:
+        chars = " ".join(f"`{c}`" for c in bad)
+        yield Finding(value.setting.span,
+                      f"the RELEASE_NODE basename `{render(basename)}` contains {chars}: Erlang accepts only letters, "
+                      f"digits, `_` and `-` before `@`, so the node does not boot (\"Invalid node name!\"); "
+                      f"remove them (e.g. drop `<%= @release.version %>`)")
+
+
+def _set_outside_env_sh(setting) -> bool:
+    if setting.layer == DOCKERFILE:
+        return any(isinstance(p, Var) and p.name.startswith("FLY_") for p in setting.origin.parts) or (
+            setting.var == "RELEASE_NODE")
+    if setting.layer == FLY_TOML:
+        text = setting.parts[0].text if setting.parts else ""
+        return "$FLY_" in text or "${FLY_" in text or setting.var == "RELEASE_NODE"
+    return False
+
+
+def node_set_outside_env_sh(app: App) -> Iterator[Finding]:
+    """FCL205: RELEASE_NODE or a `$FLY_*` value set in Dockerfile ENV or fly.toml [env]."""
+    env = app.environment
+    if not env.complete:
+        return
+    seen = set()
+    for value in env.values.values():
+        for setting, status in value.history:
+            if setting.layer not in (DOCKERFILE, FLY_TOML) or setting.span is None or not setting.parts:
+                continue
+            if not _set_outside_env_sh(setting) or setting.span in seen:
+                continue
+            if status != "effective" and not (value.setting.layer == ENV_SH and setting.var != "RELEASE_NODE"
+                                               and status == "overridden") and status != "appended to":
+                continue
+            if status == "overridden":
+                continue  # env.sh.eex replaces it at boot: FCL601 says it is dead
+            seen.add(setting.span)
+            where = "the Dockerfile" if setting.layer == DOCKERFILE else "fly.toml [env]"
+            expands = ("Docker expands `${FLY_...}` at build time, where it is empty" if setting.layer == DOCKERFILE
+                       else "fly.toml values are plain strings: `${FLY_...}` stays literal text")
+            what = "RELEASE_NODE" if setting.var == "RELEASE_NODE" else f"{setting.var} (it uses $FLY_*)"
+            yield Finding(setting.span,
+                          f"{what} is set in {where}: {expands}, so the node name's host is empty or literal and "
+                          f"the node does not start (\"Can't set long node name!\") or clusters with nobody; set it "
+                          f"in {app.env_sh_display}, where the shell expands it at boot")
+
+
+VM_FLAGS = ("-name", "-sname", "-setcookie", "-mode")
+
+
+def vm_args_node_flags(app: App) -> Iterator[Finding]:
+    """FCL207: vm.args.eex / remote.vm.args.eex set flags the release sets from env vars."""
+    for model, _ in (app.vm_args, app.remote_vm_args):
+        if model is None:
+            continue
+        for word in model.words:
+            if word.text in VM_FLAGS:
+                yield Finding(word.span,
+                              f"`{word.text}` in {word.span.file}: the release script already passes it from "
+                              f"RELEASE_NODE, RELEASE_DISTRIBUTION, RELEASE_COOKIE or RELEASE_MODE, so this one "
+                              f"conflicts (two names, or a second cookie); remove it and set the variable in "
+                              f"{app.env_sh_display}")

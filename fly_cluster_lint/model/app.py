@@ -187,6 +187,28 @@ class App:
         self._record(path, result[1])
         return result
 
+    @cached_property
+    def lock(self) -> dict[str, str]:
+        """Locked hex versions from the root project's mix.lock (empty when absent or unreadable)."""
+        from fly_cluster_lint.model.lock import read_lock
+
+        path = self.spec.project / "mix.lock"
+        file, error = self.files.elixir(path)
+        self._record(path, error)
+        return read_lock(file)
+
+    @property
+    def docker_context(self) -> Path:
+        """`fly deploy` builds with the toml's folder as the Docker build context."""
+        return self.spec.toml.parent
+
+    def context_path(self, path: Path) -> str | None:
+        """A path relative to the build context (posix), or None when outside it."""
+        try:
+            return path.relative_to(self.docker_context).as_posix()
+        except ValueError:
+            return None
+
     # -- the effective environment ---------------------------------------------------------------------------
     @cached_property
     def environment(self) -> Any:

@@ -80,11 +80,9 @@ class Environment:
         return value if value is not None else None
 
     def effective(self, var: str) -> Value | None:
-        """The value the BEAM sees: None when unset or set but never exported."""
-        value = self.values.get(var)
-        if value is None or not value.exported:
-            return None
-        return value
+        """The value as the files are written: None when unset. A value assigned without `export` still
+        counts here (FCL006 reports the missing export; value rules judge the files as written)."""
+        return self.values.get(var)
 
     @property
     def complete(self) -> bool:
