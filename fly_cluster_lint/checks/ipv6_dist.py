@@ -109,21 +109,19 @@ def proto_dist_builder_only(app: App) -> Iterator[Finding]:
         return
     found = occurrences(app, "start")
     if found is not None and not found:
-        for var in ERL_FLAG_VARS:
-            for setting in builder_only_env(docker, var):
-                if _own_count(setting.parts):
-                    yield Finding(setting.value_span,
-                                  f"`-proto_dist inet6_tcp` is set only in a build stage, which the final image does "
-                                  f"not inherit (it starts `FROM {docker.final.base}`): {CONSEQUENCE}; set it in "
-                                  f"{app.env_sh_display} (or in the final stage)")
-                    return
+        flagged = [s for var in ERL_FLAG_VARS for s in builder_only_env(docker, var) if _own_count(s.parts)]
+        if flagged:
+            yield Finding(flagged[0].value_span,
+                          f"`-proto_dist inet6_tcp` is set only in a build stage, which the final image does not "
+                          f"inherit (it starts `FROM {docker.final.base}`): {CONSEQUENCE}; set it in "
+                          f"{app.env_sh_display} (or in the final stage)")
     if env.effective("ECTO_IPV6") is None:
-        for setting in builder_only_env(docker, "ECTO_IPV6"):
-            yield Finding(setting.value_span,
+        flagged = builder_only_env(docker, "ECTO_IPV6")
+        if flagged:
+            yield Finding(flagged[0].value_span,
                           f"ECTO_IPV6 is set only in a build stage, which the final image does not inherit (it starts "
                           f"`FROM {docker.final.base}`): the Repo connects over IPv4 and Fly's IPv6-only databases "
                           f"fail with :nxdomain; set it in {app.env_sh_display} (or in the final stage)")
-            return
 
 
 def proto_dist_not_for_remote(app: App) -> Iterator[Finding]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from fly_cluster_lint.diagnostics import Finding
-from fly_cluster_lint.parsers.elixir import Alias, Atom
+from fly_cluster_lint.parsers.elixir import Alias
 
 if TYPE_CHECKING:
     from typing import Any, Iterator
@@ -27,12 +27,31 @@ def _topology_source(child: Any) -> tuple[str, Any]:
     if first.type == "list":
         return ("empty" if not [c for c in first.named_children if c.type != "comment"] else "literal"), first
     if first.type == "identifier":
+        bound = _binding(file, first)
+        if bound is not None and _reads_topologies(file, bound):
+            return "config", first
         return "variable", first
-    if first.type in ("call", "binary_operator") and any(
-            n.type == "call" and file.call_name(n) in ("Application.get_env", "Application.fetch_env!")
-            for n in file.walk(first)):
+    if first.type in ("call", "binary_operator") and _reads_topologies(file, first):
         return "config", first
     return "unknown", first
+
+
+def _reads_topologies(file: Any, node: Any) -> bool:
+    return any(n.type == "call" and file.call_name(n) in ("Application.get_env", "Application.fetch_env!")
+               and "libcluster" in file.text(n) for n in file.walk(node))
+
+
+def _binding(file: Any, identifier: Any) -> Any | None:
+    """The right-hand side of `name = ...` for a variable, in the same file."""
+    name = file.text(identifier)
+    for candidate in file.walk():
+        if candidate.type == "binary_operator":
+            left = candidate.child_by_field_name("left")
+            operator = candidate.child_by_field_name("operator")
+            if left is not None and left.type == "identifier" and file.text(left) == name and operator is not None \
+                    and file.text(operator) == "=":
+                return candidate.child_by_field_name("right")
+    return None
 
 
 def libcluster_not_wired(app: App) -> Iterator[Finding]:
@@ -134,7 +153,10 @@ def libcluster_basename_mismatch(app: App) -> Iterator[Finding]:
 
 
 def libcluster_bad_option(app: App) -> Iterator[Finding]:
-    """FCL312: DNSPoll options libcluster ignores or lacks, an empty Epmd host list, Gossip on Fly."""
+    """FCL312: DNSPoll options libcluster ignores or lacks, a libcluster too old for AAAA records, an empty
+    Epmd host list, Gossip on Fly."""
+    from fly_cluster_lint.model.lock import satisfies
+
     if not app.configs.complete:
         return
     for entry, topology, parsed in _dns_poll_topologies(app):
@@ -142,6 +164,12 @@ def libcluster_bad_option(app: App) -> Iterator[Finding]:
         strategy = parsed["strategy"]
         config = parsed["config"]
         if strategy.endswith("DNSPoll"):
+            locked = app.lock.get("libcluster")
+            if locked is not None and satisfies(locked, ">= 3.2.2") is False:
+                yield Finding(file.span(parsed["options"]["strategy"]),
+                              f"mix.lock has libcluster {locked}, whose DNSPoll looks up A records only; Fly's "
+                              f"`.internal` names have AAAA records only (support came in 3.2.2), so it finds no "
+                              f"peer; upgrade to `{{:libcluster, \"~> 3.3\"}}`")
             if "poll_interval" in config:
                 yield Finding(file.span(file.key_node(config["poll_interval"])),
                               "DNSPoll has no `poll_interval` option (the docs say so, the code reads "

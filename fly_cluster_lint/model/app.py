@@ -199,8 +199,14 @@ class App:
 
     @property
     def docker_context(self) -> Path:
-        """`fly deploy` builds with the toml's folder as the Docker build context."""
-        return self.spec.toml.parent
+        """The Docker build context: `fly deploy` builds the folder it runs in. That is the toml's folder
+        when the project lies inside it (the usual layout); for a toml kept in a subfolder of the project
+        (`fly deploy --config deploy/fly.toml` from the project root) it is the project's folder."""
+        toml_dir = self.spec.toml.parent
+        project = self.spec.project
+        if toml_dir == project or toml_dir in project.parents:
+            return toml_dir
+        return project
 
     def context_path(self, path: Path) -> str | None:
         """A path relative to the build context (posix), or None when outside it."""
