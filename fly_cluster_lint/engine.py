@@ -48,12 +48,14 @@ def lint(paths: list[Path], overrides: Overrides, run_rules: bool = True) -> Res
         app = App(spec, files, settings)
         result.apps.append(app)
         for rule in rules:
-            if not settings.enabled(rule.code):
+            if rule.runs_in_engine or not settings.enabled(rule.code):
                 continue
             severity = settings.severity_of(rule.code, rule.severity)
             for finding in rule.check()(app):
                 result.diagnostics.append(Diagnostic(rule.code, rule.slug, severity, finding.message, finding.span,
                                                      app.toml_path))
+    if run_rules:
+        result.diagnostics = _suppress(result, files, codes, registry)
     result.diagnostics = sorted(set(result.diagnostics), key=Diagnostic.sort_key)
     result.secrets = frozenset(v for app in result.apps for v in app.secret_values())
     return result
@@ -64,3 +66,41 @@ def _excluded(spec, patterns: tuple) -> bool:
 
     rel = spec.toml.relative_to(spec.repo_root).as_posix() if spec.repo_root in spec.toml.parents else spec.toml.name
     return any(fnmatch.fnmatch(rel, p) or fnmatch.fnmatch(rel, p.rstrip("/") + "/*") for p in patterns)
+
+
+def _suppress(result: Result, files: FileCache, codes: frozenset, registry) -> list[Diagnostic]:
+    """Apply inline suppressions; report unused or unreadable ones as FCL009."""
+    from fly_cluster_lint import suppressions
+
+    directives, errors = [], []
+    for source, comments in files.comments():
+        found, bad = suppressions.directives(source, comments)
+        directives += found
+        errors += bad
+    kept = suppressions.apply(result.diagnostics, directives, codes)
+    rule = registry.by_code().get(suppressions.UNUSED)
+    if rule is None:
+        return kept
+    reports = suppressions.unused(directives, codes) + [(e.span, e.message) for e in errors]
+    for span, message in reports:
+        app = _owner(result.apps, span.file)
+        if app is None or not app.settings.enabled(rule.code):
+            continue
+        kept.append(Diagnostic(rule.code, rule.slug, app.settings.severity_of(rule.code, rule.severity), message, span,
+                               app.toml_path))
+    return kept
+
+
+def _owner(apps: list[App], file: str) -> App | None:
+    """The app whose project folder holds a file (the deepest one), else the first app."""
+    import os
+
+    best, depth = None, -1
+    for app in apps:
+        root = display(app.spec.project)
+        if file == root or file.startswith(root.rstrip("/") + "/") or root == ".":
+            if len(root) > depth:
+                best, depth = app, len(root)
+        elif os.path.isabs(file) and file.startswith(str(app.spec.project)):
+            best, depth = app, len(str(app.spec.project))
+    return best or (apps[0] if apps else None)

@@ -42,6 +42,20 @@ class FileCache:
             return ParseError(f"cannot read file: {exc.strerror or exc}", 1, 1)
         return SourceFile(path, display(path), data)
 
+    def comments(self) -> list[tuple[SourceFile, list[tuple[int, int]]]]:
+        """Every file read in this run with the byte ranges of its comments (from its parser's model)."""
+        out = []
+        seen = set()
+        for (path, _), (model, _) in self._parsed.items():
+            comments = getattr(model, "comments", None)
+            if model is not None and comments is not None and path not in seen:
+                seen.add(path)
+                out.append((model.source, comments))
+        for path, source in self._sources.items():
+            if isinstance(source, SourceFile) and path.name == ".dockerignore" and path not in seen:
+                out.append((source, _line_comments(source)))
+        return out
+
     def sources(self) -> list[SourceFile]:
         return [s for s in self._sources.values() if isinstance(s, SourceFile)]
 
@@ -98,3 +112,14 @@ def runs_mix_release(instruction: Any) -> bool:
             if after and after[0] in ("release", "do") and "release" in [w.strip(",") for w in after]:
                 return True
     return False
+
+
+def _line_comments(source: SourceFile) -> list[tuple[int, int]]:
+    """.dockerignore: a line whose first non-blank character is `#` is a comment."""
+    out = []
+    for line in range(1, source.line_count + 1):
+        span = source.line_span(line)
+        text = source.data[span.start_byte:span.end_byte]
+        if text.lstrip().startswith(b"#"):
+            out.append((span.start_byte + len(text) - len(text.lstrip()), span.end_byte))
+    return out

@@ -29,7 +29,14 @@ class Rule(Record):
     def help_uri(self) -> str:
         return DOCS_URL.format(code=self.code)
 
+    @property
+    def runs_in_engine(self) -> bool:
+        """FCL009 (unused suppressions) is reported by the engine after suppressions, not by a check."""
+        return self.check_name == "engine"
+
     def check(self):
+        if self.runs_in_engine:
+            return None
         module_name, _, function = self.check_name.rpartition(".")
         module = importlib.import_module(f"fly_cluster_lint.checks.{module_name}")
         return getattr(module, function)

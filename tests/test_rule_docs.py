@@ -40,7 +40,7 @@ def test_rule_metadata(rule) -> None:
     assert rule.what and rule.why and rule.fix and rule.references
     assert rule.bad.get("description") and rule.bad.get("files")
     assert rule.good.get("description") and "files" in rule.good
-    assert callable(rule.check())
+    assert rule.runs_in_engine or callable(rule.check())
     text = explain_text(rule)
     assert rule.code in text and rule.slug in text and "Why is this bad" in text
 
@@ -57,8 +57,12 @@ def test_codes_slugs_and_severities_match_the_catalogue() -> None:
         cells = [c.strip() for c in line.split("|")]
         if len(cells) > 4 and re.fullmatch(r"FCL\d{3}", cells[1]):
             rows[cells[1]] = (cells[2], cells[3])
+    beyond_catalogue = {"FCL009"}  # unused-suppression, specified by the integrations issue
     for rule in RULES:
+        if rule.code in beyond_catalogue:
+            continue
         assert rows[rule.code] == (rule.slug, rule.severity), rule.code
+    assert set(rows) <= {r.code for r in RULES}, "every catalogue rule is implemented"
 
 
 def test_readme_rule_table_is_current() -> None:

@@ -72,7 +72,7 @@ def rel_not_copied(app: App) -> Iterator[Finding]:
     stage, release = found
     consequence = ("the release ships the default env.sh, so none of env.sh.eex's exports (node name, "
                    "distribution, IPv6) exist at boot")
-    ignored = dockerignore_excludes(app.docker_context, target + "/env.sh.eex")
+    ignored = dockerignore_excludes(app.files, app.docker_context, target + "/env.sh.eex")
     if ignored is not None:
         path = app.docker_context / ".dockerignore"
         source = app.files.source(path)

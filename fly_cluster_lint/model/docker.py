@@ -54,13 +54,17 @@ def covers(source: str, target: str) -> bool:
     return target == source or target.startswith(source + "/")
 
 
-def dockerignore_excludes(context: Path, target: str) -> tuple[int, str] | None:
+def dockerignore_excludes(files: Any, context: Path, target: str) -> tuple[int, str] | None:
     """(line, pattern) of the .dockerignore rule that leaves `target` out of the build context, if any."""
-    path = context / ".dockerignore"
+    from fly_cluster_lint.parsers import ParseError
+
     try:
-        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
-    except OSError:
+        source = files.source(context / ".dockerignore")
+    except ParseError:
         return None
+    if source is None:
+        return None
+    lines = [source.line_text(n) for n in range(1, source.line_count + 1)]
     verdict: tuple[int, str] | None = None
     for number, line in enumerate(lines, 1):
         pattern = line.strip()

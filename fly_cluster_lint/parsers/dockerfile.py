@@ -52,7 +52,10 @@ class Stage(Record):
 
 
 class Dockerfile(Record):
-    __slots__ = ("source", "stages", "global_args")
+    """stages, global ARGs (before the first FROM), comments ((start, end) byte ranges of `#` lines)."""
+
+    __slots__ = ("source", "stages", "global_args", "comments")
+    _defaults = {"comments": list}
 
     @property
     def final(self) -> Stage | None:
@@ -83,7 +86,8 @@ def parse_dockerfile(source: SourceFile) -> Dockerfile:
     except DecodeError as exc:
         raise ParseError(exc.message, exc.line, exc.column) from None
     data = source.parser_bytes()
-    raw_instructions = _split(data)
+    comments: list[tuple[int, int]] = []
+    raw_instructions = _split(data, comments)
     nodes = _tree_nodes(data)
     stages: list[Stage] = []
     global_args: list[Instruction] = []
@@ -120,7 +124,7 @@ def parse_dockerfile(source: SourceFile) -> Dockerfile:
             global_args.append(ins)
         else:
             raise ParseError(f"`{keyword_raw}` before the first FROM", keyword_span.line, keyword_span.column)
-    return Dockerfile(source, stages, global_args)
+    return Dockerfile(source, stages, global_args, comments)
 
 
 def _tree_nodes(data: bytes) -> dict:
@@ -131,8 +135,16 @@ def _tree_nodes(data: bytes) -> dict:
     return {n.start_byte: n for n in tree.root_node.named_children if n.type.endswith("_instruction") and not n.has_error}
 
 
-def _split(data: bytes) -> list[tuple[int, int, list[tuple[int, int]], str]]:
-    """Logical instructions: (keyword start, keyword end, argument segments, heredoc body)."""
+def _split(data: bytes, comments: list | None = None) -> list[tuple[int, int, list[tuple[int, int]], str]]:
+    """Logical instructions: (keyword start, keyword end, argument segments, heredoc body); comment lines
+    are added to `comments`."""
+    if comments is None:
+        comments = []
+
+    def comment(line_start: int, line_end: int) -> None:
+        text = data[line_start:line_end]
+        hash_at = line_start + (len(text) - len(text.lstrip()))
+        comments.append((hash_at, line_start + len(text.rstrip())))
     lines = []
     pos = 0
     n = len(data)
@@ -160,6 +172,8 @@ def _split(data: bytes) -> list[tuple[int, int, list[tuple[int, int]], str]]:
         text = data[start:end]
         stripped = text.lstrip()
         if not stripped.strip() or stripped.startswith(b"#"):
+            if stripped.startswith(b"#"):
+                comment(start, end)
             i += 1
             continue
         kw_start = start + (len(text) - len(stripped))
@@ -180,6 +194,8 @@ def _split(data: bytes) -> list[tuple[int, int, list[tuple[int, int]], str]]:
                     data[lines[i][0] : lines[i][1]].strip() == b""
                     or data[lines[i][0] : lines[i][1]].lstrip().startswith(b"#")
                 ):
+                    if data[lines[i][0] : lines[i][1]].lstrip().startswith(b"#"):
+                        comment(*lines[i])
                     i += 1
                 if i >= len(lines):
                     break

@@ -30,6 +30,10 @@ class ElixirFile:
         self.tree = tree
         self.root = tree.root_node
 
+    @property
+    def comments(self) -> list[tuple[int, int]]:
+        return sorted((n.start_byte, n.end_byte) for n in self.walk() if n.type == "comment")
+
     def text(self, node: Any) -> str:
         return self.source.data[node.start_byte : node.end_byte].decode("utf-8", errors="replace")
 

@@ -49,6 +49,19 @@ class EnvScript(Record):
     __slots__ = ("source", "assignments", "exported", "tags", "fly_block_end", "last_line", "tree")
     _defaults = {"tree": None}
 
+    @property
+    def comments(self) -> list[tuple[int, int]]:
+        """Shell `#` comments and EEx comments (`<%# %>`), as byte ranges."""
+        out = [(t.start, t.end) for t in self.tags if t.kind == "comment"]
+        if self.tree is not None:
+            stack = [self.tree.root_node]
+            while stack:
+                node = stack.pop()
+                if node.type == "comment":
+                    out.append((node.start_byte, node.end_byte))
+                stack.extend(node.named_children)
+        return sorted(out)
+
     def assignments_of(self, name: str) -> list[ShellAssignment]:
         return [a for a in self.assignments if a.name == name]
 

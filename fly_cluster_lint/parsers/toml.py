@@ -26,10 +26,12 @@ _AT = re.compile(r"\(at line (\d+), column (\d+)\)")  # tomllib's error text, no
 
 
 class TomlDocument:
-    def __init__(self, source: SourceFile, values: dict[str, Any], positions: dict[tuple, tuple[int, int, int, int]]):
+    def __init__(self, source: SourceFile, values: dict[str, Any], positions: dict[tuple, tuple[int, int, int, int]],
+                 comments: list[tuple[int, int]] | None = None):
         self.source = source
         self.values = values
         self._positions = positions  # key path -> (key start, key end, value start, value end) in bytes
+        self.comments = comments or []  # (start, end) byte ranges of `#` comments
 
     def get(self, *path: str, default: Any = None) -> Any:
         node: Any = self.values
@@ -68,10 +70,11 @@ def parse_toml(source: SourceFile) -> TomlDocument:
             line, col = source.point(len(source.data))
         # tomllib counts columns from 1 on the line that holds the problem; keep its wording minus the position.
         raise ParseError("invalid TOML: " + _AT.sub("", message).strip(), line, col) from None
-    return TomlDocument(source, values, _positions(source))
+    positions, comments = _positions(source)
+    return TomlDocument(source, values, positions, comments)
 
 
-def _positions(source: SourceFile) -> dict[tuple, tuple[int, int, int, int]]:
+def _positions(source: SourceFile) -> tuple[dict[tuple, tuple[int, int, int, int]], list[tuple[int, int]]]:
     from fly_cluster_lint.parsers import treesitter
 
     tree = treesitter.parse("toml", source.parser_bytes())
@@ -118,4 +121,11 @@ def _positions(source: SourceFile) -> dict[tuple, tuple[int, int, int, int]]:
                 path = path + (index,)
             out.setdefault(path, (key.start_byte, key.end_byte, child.start_byte, child.end_byte))
             walk_pairs(child, path)
-    return out
+    comments = []
+    stack = [tree.root_node]
+    while stack:
+        node = stack.pop()
+        if node.type == "comment":
+            comments.append((node.start_byte, node.end_byte))
+        stack.extend(node.named_children)
+    return out, sorted(comments)

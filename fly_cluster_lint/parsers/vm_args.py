@@ -12,7 +12,8 @@ VmArg = value("VmArg", "text span")
 
 
 class VmArgs(Record):
-    __slots__ = ("source", "words")
+    __slots__ = ("source", "words", "comments")
+    _defaults = {"comments": list}
 
     def flags(self, name: str) -> list[VmArg]:
         return [w for w in self.words if w.text == name]
@@ -29,12 +30,14 @@ def parse_vm_args(source: SourceFile) -> VmArgs:
             if data[k] != 10:
                 data[k] = 32
     words = []
+    comments = []
     for line in range(1, source.line_count + 1):
         start = source.line_offset(line)
         end = source.line_span(line).end_byte
         text = bytes(data[start:end])
         cut = text.find(b"#")
         if cut >= 0:
+            comments.append((start + cut, end))
             text = text[:cut]
         i = 0
         while i < len(text):
@@ -46,4 +49,4 @@ def parse_vm_args(source: SourceFile) -> VmArgs:
                 j += 1
             words.append(VmArg(text[i:j].decode("utf-8", "replace"), source.span(start + i, start + j)))
             i = j
-    return VmArgs(source, words)
+    return VmArgs(source, words, comments)
