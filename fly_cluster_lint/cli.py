@@ -33,7 +33,13 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
     check = sub.add_parser("check", help="lint the apps under PATH (the default command)")
     check.add_argument("paths", nargs="*", metavar="PATH", help="folders or files (default: .)")
-    check.add_argument("--format", choices=("text", "json"), default="text")
+    check.add_argument("--format", choices=("text", "json", "github", "sarif"), default=None,
+                       help="output format (default: text; github when GITHUB_ACTIONS=true)")
+    check.add_argument("--output-file", "-o", metavar="FILE", help="write the report to FILE instead of stdout")
+    check.add_argument("--fail-on", choices=("error", "warning", "info", "never"), default="error",
+                       help="lowest severity that makes the exit status 1 (default: error)")
+    check.add_argument("--quiet", "-q", action="store_true", help="print only the findings")
+    check.add_argument("--statistics", action="store_true", help="print how many findings each code has")
     check.add_argument("--config", metavar="FILE", help="use this configuration instead of .fly-cluster-lint.toml")
     check.add_argument("--secret", action="append", default=[], metavar="NAME",
                        help="a variable set with `fly secrets set` (repeatable)")
@@ -100,8 +106,38 @@ def _check(args: argparse.Namespace) -> int:
                           ignore=tuple(args.ignore), extend_exclude=tuple(args.extend_exclude))
     paths = [Path(p) for p in (args.paths or ["."])]
     result = lint(paths, overrides)
-    sys.stdout.write(render(args.format, result, color=_color(args.color)))
-    return 1 if any(d.severity == "error" for d in result.diagnostics) else 0
+    fmt = args.format or ("github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text")
+    color = _color(args.color) and args.output_file is None
+    report = render(fmt, result, color=color, quiet=args.quiet, statistics=args.statistics)
+    if args.output_file:
+        _write(Path(args.output_file), report)
+    else:
+        sys.stdout.write(report)
+    return exit_status(result, args.fail_on)
+
+
+SEVERITY_RANK = {"error": 0, "warning": 1, "info": 2}
+
+
+def exit_status(result, fail_on: str) -> int:
+    if fail_on == "never":
+        return 0
+    threshold = SEVERITY_RANK[fail_on]
+    return 1 if any(SEVERITY_RANK[d.severity] <= threshold for d in result.diagnostics) else 0
+
+
+def _write(path: Path, text: str) -> None:
+    """Write atomically: a temporary file beside the target, then rename."""
+    import tempfile
+
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except OSError as exc:
+        raise ToolError(f"{path}: cannot write the report: {exc.strerror or exc}") from None
 
 
 def _env(args: argparse.Namespace) -> int:

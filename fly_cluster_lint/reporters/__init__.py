@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
-FORMATS = ("text", "json")
+FORMATS = ("text", "json", "github", "sarif")
 
 
-def render(fmt: str, result, *, color: bool = False) -> str:
-    if fmt == "json":
-        from fly_cluster_lint.reporters import json as module
-    else:
-        from fly_cluster_lint.reporters import text as module
+def render(fmt: str, result, *, color: bool = False, quiet: bool = False, statistics: bool = False) -> str:
+    import importlib
+
+    if statistics:
+        from fly_cluster_lint.reporters import text
+
+        return text.statistics(result)
+    module = importlib.import_module(f"fly_cluster_lint.reporters.{fmt}")
+    if fmt == "text":
+        return module.render(result, color=color, quiet=quiet)
     return module.render(result, color=color)
 
 

@@ -9,10 +9,14 @@ COLORS = {"error": "\033[1;31m", "warning": "\033[1;33m", "info": "\033[1;36m", 
           "reset": "\033[0m", "caret": "\033[31m"}
 
 
-def render(result, *, color: bool = False) -> str:
+def render(result, *, color: bool = False, quiet: bool = False) -> str:
     def paint(kind: str, text: str) -> str:
         return f"{COLORS[kind]}{text}{COLORS['reset']}" if color else text
 
+    if quiet:
+        out = [f"{d.span.file}:{d.span.line}:{d.span.column}: {d.code} {d.severity}: {d.message}"
+               for d in result.diagnostics]
+        return mask("".join(line + "\n" for line in out), result.secrets)
     lines: list[str] = []
     if not result.apps:
         lines.append("No Fly.io Elixir app found (no fly.toml or fly.*.toml deploying a mix.exs project).")
@@ -66,3 +70,15 @@ def summary(result) -> str:
     if not result.diagnostics:
         return f"All checks passed: {plural(apps, 'app')} clustered correctly." if apps else "Nothing to lint."
     return f"{', '.join(parts)} in {plural(apps, 'app')}."
+
+
+def statistics(result) -> str:
+    """`--statistics`: how many findings per code, most first."""
+    counts: dict[tuple, int] = {}
+    for d in result.diagnostics:
+        counts[(d.code, d.slug, d.severity)] = counts.get((d.code, d.slug, d.severity), 0) + 1
+    rows = sorted(counts.items(), key=lambda item: (-item[1], item[0][0]))
+    width = max((len(str(n)) for _, n in rows), default=1)
+    lines = [f"{n:>{width}}  {code}  {slug} ({severity})" for (code, slug, severity), n in rows]
+    lines.append(summary(result))
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,88 @@
+"""`--format sarif`: SARIF 2.1.0 for GitHub code scanning (`github/codeql-action/upload-sarif`) and other
+tools. Rule descriptors come from rules/*.yml; regions are exact (1-based, end exclusive, code points);
+`partialFingerprints` hash the rule, the file and the text of the line, so they stay the same when
+unrelated lines are added above a finding."""
+
+from __future__ import annotations
+
+import json
+import os
+import zlib
+from pathlib import Path
+
+from fly_cluster_lint import __version__
+from fly_cluster_lint.reporters import mask
+
+LEVELS = {"error": "error", "warning": "warning", "info": "note"}
+SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+
+
+def document(result) -> dict:
+    from fly_cluster_lint import registry
+
+    rules = registry.all_rules()
+    index = {r.code: i for i, r in enumerate(rules)}
+    descriptors = [{
+        "id": r.code,
+        "name": r.slug,
+        "shortDescription": {"text": r.summary},
+        "fullDescription": {"text": r.what},
+        "help": {"text": f"{r.why}\n\nHow to fix:\n{r.fix}", "markdown": f"{r.why}\n\n**How to fix**\n\n{r.fix}"},
+        "helpUri": r.help_uri,
+        "defaultConfiguration": {"level": LEVELS[r.severity]},
+        "properties": {"tags": ["fly.io", "elixir", "clustering"]},
+    } for r in rules]
+    lines: dict[str, dict[int, str]] = {}
+    for app in result.apps:
+        for source in app.files.sources():
+            lines.setdefault(source.display, {})
+            lines[source.display]["__source__"] = source  # type: ignore[assignment]
+    seen: dict[str, int] = {}
+    results = []
+    for d in result.diagnostics:
+        s = d.span
+        source = lines.get(s.file, {}).get("__source__")
+        text = source.line_text(s.line).strip() if source is not None and s.line <= source.line_count else ""
+        key = f"{d.code}\0{s.file}\0{text}"
+        occurrence = seen.get(key, 0)
+        seen[key] = occurrence + 1
+        fingerprint = f"{zlib.crc32(key.encode()):08x}{zlib.adler32(key.encode()):08x}:{occurrence}"
+        results.append({
+            "ruleId": d.code,
+            "ruleIndex": index.get(d.code, 0),
+            "level": LEVELS[d.severity],
+            "message": {"text": d.message},
+            "locations": [{
+                "physicalLocation": {
+                    "artifactLocation": {"uri": _uri(s.file), "uriBaseId": "%SRCROOT%"},
+                    "region": {"startLine": s.line, "startColumn": s.column, "endLine": s.end_line,
+                               "endColumn": max(s.end_column, s.column) if s.end_line == s.line else s.end_column},
+                },
+            }],
+            "partialFingerprints": {"flyClusterLint/v1": fingerprint},
+            "properties": {"app": d.app, "slug": d.slug},
+        })
+    return {
+        "$schema": SCHEMA,
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {"name": "fly-cluster-lint", "version": __version__, "semanticVersion": __version__,
+                                "informationUri": "https://github.com/fly-cluster-lint/fly-cluster-lint",
+                                "rules": descriptors}},
+            "originalUriBaseIds": {"%SRCROOT%": {"uri": Path(os.getcwd()).as_uri() + "/"}},
+            "columnKind": "unicodeCodePoints",
+            "results": results,
+        }],
+    }
+
+
+def _uri(file: str) -> str:
+    if os.path.isabs(file):
+        return Path(file).as_uri()
+    from urllib.parse import quote
+
+    return quote(file)
+
+
+def render(result, *, color: bool = False) -> str:
+    return mask(json.dumps(document(result), indent=2, ensure_ascii=False), result.secrets) + "\n"

@@ -1,0 +1,120 @@
+"""Output formats: SARIF validated against the official schema on every fixture, GitHub workflow commands
+and their escaping, --fail-on, --quiet, --statistics, --output-file."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import BASE, FIXTURES, ROOT, lint, make_project, run_cli
+from fly_cluster_lint.reporters import github, sarif
+
+SCHEMAS = ROOT.parent / "shared" / "schemas"
+SARIF_SCHEMA = SCHEMAS / "sarif-2.1.0.json"
+CASES = sorted(p for p in (FIXTURES / "cases").iterdir() if p.is_dir())
+
+
+def case_project(case: Path, dest: Path) -> Path:
+    shutil.copytree(BASE, dest)
+    if (case / "delete.txt").exists():
+        for rel in (case / "delete.txt").read_text().split():
+            (dest / rel).unlink()
+    if (case / "files").exists():
+        shutil.copytree(case / "files", dest, dirs_exist_ok=True)
+    return dest
+
+
+@pytest.fixture(scope="module")
+def sarif_validator():
+    jsonschema = pytest.importorskip("jsonschema")
+    if not SARIF_SCHEMA.exists():
+        pytest.skip("shared/schemas is not beside the checkout")
+    schema = json.loads(SARIF_SCHEMA.read_text())
+    return jsonschema.Draft7Validator(schema)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_sarif_validates_on_every_case(case, tmp_path, sarif_validator) -> None:
+    project = case_project(case, tmp_path / "app")
+    doc = sarif.document(lint(project))
+    errors = sorted(sarif_validator.iter_errors(doc), key=str)
+    assert not errors, errors[0]
+    expected = [l for l in (case / "expected.txt").read_text().splitlines() if l.strip()]
+    assert len(doc["runs"][0]["results"]) == len(expected)
+
+
+def test_sarif_validates_on_projects_and_examples(sarif_validator) -> None:
+    for folder in [*sorted((FIXTURES / "projects").iterdir()), ROOT / "examples"]:
+        doc = sarif.document(lint(folder))
+        assert not list(sarif_validator.iter_errors(doc)), folder
+
+
+def test_sarif_rules_and_regions() -> None:
+    doc = json.loads(run_cli("--format", "sarif", "examples/hello_broken", cwd=ROOT).stdout)
+    run = doc["runs"][0]
+    rules = run["tool"]["driver"]["rules"]
+    fcl101 = next(r for r in rules if r["id"] == "FCL101")
+    assert fcl101["name"] == "proto-dist-missing" and fcl101["defaultConfiguration"]["level"] == "error"
+    assert fcl101["helpUri"].endswith("/rules/FCL101.yml") and fcl101["shortDescription"]["text"]
+    result = next(r for r in run["results"] if r["ruleId"] == "FCL203")
+    assert rules[result["ruleIndex"]]["id"] == "FCL203"
+    assert result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "examples/hello_broken/rel/env.sh.eex"
+    assert result["locations"][0]["physicalLocation"]["region"] == {
+        "startLine": 22, "startColumn": 21, "endLine": 22, "endColumn": 50}
+
+
+def test_sarif_fingerprints_survive_lines_added_above(tmp_path) -> None:
+    env = (BASE / "rel/env.sh.eex").read_text().replace('@${FLY_PRIVATE_IP}"', '@$(hostname)"')
+    project = make_project(tmp_path / "app", {"rel/env.sh.eex": env})
+
+    def prints() -> dict:
+        doc = sarif.document(lint(project))
+        return {r["ruleId"]: (r["partialFingerprints"], r["locations"][0]["physicalLocation"]["region"]["startLine"])
+                for r in doc["runs"][0]["results"]}
+
+    before = prints()
+    (project / "rel/env.sh.eex").write_text("#!/bin/sh\n# a comment\n# and another\n" + env.split("\n", 1)[1])
+    after = prints()
+    assert before["FCL203"][0] == after["FCL203"][0]
+    assert after["FCL203"][1] == before["FCL203"][1] + 2
+
+
+def test_github_commands_and_escaping() -> None:
+    assert github.escape_data("50% done\r\nnext") == "50%25 done%0D%0Anext"
+    assert github.escape_property("a:b,c%") == "a%3Ab%2Cc%25"
+    proc = run_cli("--format", "github", "examples/hello_broken", cwd=ROOT)
+    assert proc.returncode == 1
+    line = next(l for l in proc.stdout.splitlines() if "FCL203" in l)
+    assert line.startswith("::error file=examples/hello_broken/rel/env.sh.eex,line=22,col=21,endLine=22,"
+                           "endColumn=50,title=FCL203 node-host-not-private-ip::the host of RELEASE_NODE is")
+
+
+def test_github_is_the_default_on_actions_and_info_is_notice(tmp_path) -> None:
+    project = make_project(tmp_path / "app", {".fly-cluster-lint.toml": '[severity]\nFCL401 = "info"\n'})
+    proc = run_cli(str(project), env={"GITHUB_ACTIONS": "true"})
+    assert proc.returncode == 0
+    assert proc.stdout.startswith("::notice file=") and "title=FCL401 cookie-not-fixed::" in proc.stdout
+    assert run_cli(str(project), "--format", "text", env={"GITHUB_ACTIONS": "true"}).stdout.startswith(
+        str(project) + "/fly.toml:1:1: FCL401 info:")
+
+
+def test_fail_on(tmp_path) -> None:
+    project = make_project(tmp_path / "app", {".fly-cluster-lint.toml": '[severity]\nFCL401 = "warning"\n'})
+    assert run_cli(str(project)).returncode == 0
+    assert run_cli(str(project), "--fail-on", "warning").returncode == 1
+    assert run_cli(str(project), "--fail-on", "info").returncode == 1
+    assert run_cli("--fail-on", "never", "examples/hello_broken", cwd=ROOT).returncode == 0
+
+
+def test_quiet_statistics_and_output_file(tmp_path) -> None:
+    quiet = run_cli("-q", "examples/hello_broken", cwd=ROOT).stdout.splitlines()
+    assert len(quiet) == 6 and all(": FCL" in line for line in quiet)
+    stats = run_cli("--statistics", "examples", cwd=ROOT).stdout.splitlines()
+    assert stats[0] == "1  FCL101  proto-dist-missing (error)" and stats[-1] == "6 errors, 0 warnings in 2 apps."
+    out = tmp_path / "reports" / "lint.sarif"
+    proc = run_cli("--format", "sarif", "--output-file", str(out), "examples/hello_broken", cwd=ROOT)
+    assert proc.returncode == 1 and proc.stdout == ""
+    assert json.loads(out.read_text())["version"] == "2.1.0"
