@@ -113,6 +113,12 @@ def _check(args: argparse.Namespace) -> int:
         _write(Path(args.output_file), report)
     else:
         sys.stdout.write(report)
+    if result.errors:
+        from fly_cluster_lint.reporters import mask
+
+        for line in result.errors:
+            print(f"fly-cluster-lint: error: {mask(line, result.secrets)}", file=sys.stderr)
+        return 2
     return exit_status(result, args.fail_on)
 
 

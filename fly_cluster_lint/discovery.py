@@ -67,6 +67,8 @@ def walk(root: Path, exclude: tuple = ()) -> tuple[list[Path], set[Path]]:
                 elif name == "mix.exs":
                     mix_dirs.add(folder)
                 elif is_fly_toml(name) and entry.is_file() and not _excluded(root, Path(entry.path), exclude):
+                    if entry.is_symlink() and not _inside(Path(entry.path).resolve(), root.resolve()):
+                        continue  # a symlink that leads outside the linted tree is not followed
                     tomls.append(Path(entry.path))
             except OSError:
                 continue
@@ -90,6 +92,8 @@ def discover(paths: list[Path], files: FileCache, exclude: tuple = ()) -> Discov
             raise ToolError(f"{given}: no such file or directory")
         path = given.resolve() if given.exists() else given.absolute()
         repo = repo_root_of(path)
+        if repo not in files.roots:
+            files.roots.append(repo)
         if path.is_dir():
             tomls, mix_dirs = walk(path, exclude)
             if path != repo:

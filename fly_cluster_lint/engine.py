@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING
 
 from fly_cluster_lint.config import Overrides, find_config, load_settings
@@ -19,8 +20,8 @@ if TYPE_CHECKING:
 class Result(Record):
     """apps, skipped (toml, reason), diagnostics, secrets (cookie values seen: masked in every output)."""
 
-    __slots__ = ("apps", "skipped", "diagnostics", "secrets")
-    _defaults = {"apps": list, "skipped": list, "diagnostics": list, "secrets": frozenset()}
+    __slots__ = ("apps", "skipped", "diagnostics", "secrets", "errors")
+    _defaults = {"apps": list, "skipped": list, "diagnostics": list, "secrets": frozenset(), "errors": list}
 
 
 def discover_apps(paths: list[Path], overrides: Overrides) -> Result:
@@ -47,17 +48,33 @@ def lint(paths: list[Path], overrides: Overrides, run_rules: bool = True) -> Res
             continue
         app = App(spec, files, settings)
         result.apps.append(app)
-        for rule in rules:
-            if rule.runs_in_engine or not settings.enabled(rule.code):
-                continue
-            severity = settings.severity_of(rule.code, rule.severity)
-            for finding in rule.check()(app):
-                result.diagnostics.append(Diagnostic(rule.code, rule.slug, severity, finding.message, finding.span,
-                                                     app.toml_path))
+        found: list[Diagnostic] = []
+        try:
+            for rule in rules:
+                if rule.runs_in_engine or not settings.enabled(rule.code):
+                    continue
+                severity = settings.severity_of(rule.code, rule.severity)
+                for finding in rule.check()(app):
+                    found.append(Diagnostic(rule.code, rule.slug, severity, finding.message, finding.span,
+                                            app.toml_path))
+        except (Exception, RecursionError) as exc:  # a bug must not stop the other apps from being linted
+            if os.environ.get("FLY_CLUSTER_LINT_DEBUG"):
+                raise
+            result.errors.append(f"{app.toml_path}: internal error while running {rule.code}: "
+                                 f"{type(exc).__name__}: {exc} (please report it; FLY_CLUSTER_LINT_DEBUG=1 shows "
+                                 f"a traceback)")
+            continue
+        result.diagnostics.extend(found)
     if run_rules:
         result.diagnostics = _suppress(result, files, codes, registry)
     result.diagnostics = sorted(set(result.diagnostics), key=Diagnostic.sort_key)
-    result.secrets = frozenset(v for app in result.apps for v in app.secret_values())
+    secrets = set()
+    for app in result.apps:
+        try:
+            secrets |= app.secret_values()
+        except (Exception, RecursionError):
+            pass
+    result.secrets = frozenset(secrets)
     return result
 
 

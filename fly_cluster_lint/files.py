@@ -12,11 +12,14 @@ from fly_cluster_lint.source import SourceFile
 if TYPE_CHECKING:
     from typing import Any, Callable
 
-MAX_BYTES = 16 * 1024 * 1024
+# Project files this tool reads are a few KiB; a larger one is reported (FCL001) rather than parsed, so a
+# stray generated file cannot make a pre-commit hook take seconds.
+MAX_BYTES = 2 * 1024 * 1024
 
 
 class FileCache:
     def __init__(self) -> None:
+        self.roots: list[Path] = []  # repository roots: symlinks that lead outside them are not followed
         self._sources: dict[Path, SourceFile | ParseError | None] = {}
         self._parsed: dict[tuple, tuple[Any, ParseError | None]] = {}
 
@@ -34,9 +37,14 @@ class FileCache:
         try:
             if not path.is_file():
                 return None
+            if self.roots:
+                target = path.resolve()
+                if not any(r in target.parents for r in self.roots):
+                    return ParseError(f"a symlink to {target}, outside the repository: not followed", 1, 1)
             size = path.stat().st_size
             if size > MAX_BYTES:
-                return ParseError(f"file too large to lint ({size // (1024 * 1024)} MiB)", 1, 1)
+                return ParseError(f"file too large to lint ({size / (1024 * 1024):.1f} MiB; the limit is "
+                                  f"{MAX_BYTES // (1024 * 1024)} MiB)", 1, 1)
             data = path.read_bytes()
         except OSError as exc:
             return ParseError(f"cannot read file: {exc.strerror or exc}", 1, 1)

@@ -49,7 +49,9 @@ class SourceFile:
                 self._text = self.data[self.bom :].decode("utf-8")
             except UnicodeDecodeError as exc:
                 line, col = self.point(self.bom + exc.start)
-                raise DecodeError(f"not valid UTF-8 (byte 0x{self.data[self.bom + exc.start]:02x})", line, col)
+                if self.data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+                    raise DecodeError("the file is UTF-16; save it as UTF-8", 1, 1) from None
+                raise DecodeError(f"not valid UTF-8 (byte 0x{self.data[self.bom + exc.start]:02x})", line, col) from None
         return self._text
 
     def parser_bytes(self) -> bytes:
@@ -96,21 +98,18 @@ class SourceFile:
 
 
 def _line_starts(data: bytes, bom: int) -> list[int]:
+    """Offsets where lines start; LF, CRLF and a lone CR each end a line (bytes.splitlines splits on exactly
+    those). Linear in the file's size."""
     starts = [bom]
-    i = 0
-    n = len(data)
-    find_n = data.find
-    while True:
-        nl = find_n(b"\n", i)
-        cr = find_n(b"\r", i)
-        if nl < 0 and cr < 0:
-            break
-        if cr >= 0 and (nl < 0 or cr < nl):
-            i = cr + 2 if cr + 1 < n and data[cr + 1 : cr + 2] == b"\n" else cr + 1
-        else:
-            i = nl + 1
-        starts.append(i)
-    return starts
+    offset = 0
+    for line in data.splitlines(keepends=True):
+        offset += len(line)
+        starts.append(offset)
+    if starts[-1] == len(data) and (not data or data[-1:] not in (b"\n", b"\r")):
+        starts.pop()  # the last line has no line ending
+    if len(starts) > 1 and starts[0] == bom and bom and starts[1] == bom:
+        starts.pop(1)
+    return starts or [bom]
 
 
 def missing_span(display: str) -> Span:

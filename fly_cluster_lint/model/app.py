@@ -254,6 +254,15 @@ class App:
         for setting, _ in env.skipped:
             if setting.var in names and setting.parts:
                 out.update(p.text for p in _walk_parts(setting.parts) if isinstance(p, Lit) and len(p.text) >= 4)
+        from fly_cluster_lint.model.cookies import literal_cookies
+
+        out.update(value for _, value, _ in literal_cookies(self) if len(value) >= 4)
+        if self.dockerfile is not None:  # declared secrets written in any stage, ENV or ARG
+            for stage in self.dockerfile.stages:
+                for ins in stage.instructions:
+                    for setting in ins.env:
+                        if setting.key in names:
+                            out.update(p.text for p in _walk_parts(setting.parts) if isinstance(p, Lit) and len(p.text) >= 4)
         return out
 
     # -- where missing things go -----------------------------------------------------------------------------

@@ -82,8 +82,11 @@ class ElixirFile:
             parent = parent.parent
 
     # -- literal terms -------------------------------------------------------------------------------------
-    def literal(self, node: Any) -> Any:
-        """A Python value for a literal term; the node itself when it is not literal."""
+    def literal(self, node: Any, depth: int = 0) -> Any:
+        """A Python value for a literal term; the node itself when it is not literal (or nested deeper
+        than any configuration term is: hostile input must not exhaust the stack)."""
+        if depth > 64:
+            return node
         kind = node.type
         if kind == "atom":
             text = self.text(node)[1:]
@@ -115,10 +118,10 @@ class ElixirFile:
                 if child.type == "keywords":
                     items.extend(self.keywords(child).items())
                 else:
-                    items.append(self.literal(child))
+                    items.append(self.literal(child, depth + 1))
             return items
         if kind == "tuple":
-            return tuple(self.literal(c) if c.type != "keywords" else self.keywords(c)
+            return tuple(self.literal(c, depth + 1) if c.type != "keywords" else self.keywords(c)
                          for c in node.named_children if c.type != "comment")
         if kind == "keywords":
             return self.keywords(node)
@@ -192,7 +195,8 @@ def parse_elixir(source: SourceFile) -> ElixirFile:
             while error.children:
                 error = error.children[-1]
             token = source.data[error.start_byte : error.end_byte].decode("utf-8", "replace")
-            what = f"unexpected `{token}`" if token.strip() else "unexpected syntax"
+            shown = token.strip() and len(token) <= 12 and not token.startswith(("\"", "'"))
+            what = f"unexpected `{token}`" if shown else "unexpected syntax"
         else:
             what = f"missing `{error.type}`" if error.is_missing else "unexpected syntax"
         span = source.span(error.start_byte, max(error.end_byte, error.start_byte + 1))

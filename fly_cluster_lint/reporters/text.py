@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from fly_cluster_lint.reporters import mask
 
+MAX_FRAME = 160  # characters of a source line shown in a code frame
+
 COLORS = {"error": "\033[1;31m", "warning": "\033[1;33m", "info": "\033[1;36m", "dim": "\033[2m", "bold": "\033[1m",
           "reset": "\033[0m", "caret": "\033[31m"}
 
@@ -28,6 +30,9 @@ def render(result, *, color: bool = False, quiet: bool = False) -> str:
                                        f"setting is reported below, each where it should be added"))
     if lines:
         lines.append("")
+    sensitive = {"RELEASE_COOKIE", "-setcookie", "cookie:"}
+    for app in result.apps:
+        sensitive |= set(app.settings.secrets)
     sources = {}
     for app in result.apps:
         for source in app.files.sources():
@@ -42,14 +47,20 @@ def render(result, *, color: bool = False, quiet: bool = False) -> str:
         lines.append(head)
         source = sources.get(span.file)
         if source is not None and span.line <= source.line_count:
-            text = source.line_text(span.line).replace("\t", " ")
+            text = _hide_values(source.line_text(span.line).replace("\t", " "), sensitive)
             width = len(str(span.line))
+            column = span.column
             end = span.end_column if span.end_line == span.line else len(text) + 1
-            carets = "^" * max(1, end - span.column)
+            if len(text) > MAX_FRAME:  # a very long line: show a window around the span
+                start = max(0, column - 1 - 40)
+                text = ("…" if start else "") + text[start:start + MAX_FRAME] + "…"
+                shift = start - (1 if start else 0)
+                column, end = column - shift, min(end - shift, len(text))
+            carets = "^" * max(1, min(end, len(text) + 1) - column)
             gutter = " " * width + " |"
             lines.append(" " + paint("dim", gutter))
             lines.append(" " + paint("dim", f"{span.line} |") + " " + text)
-            lines.append(" " + paint("dim", gutter) + " " + " " * (span.column - 1) + paint("caret", carets))
+            lines.append(" " + paint("dim", gutter) + " " + " " * (column - 1) + paint("caret", carets))
         lines.append("")
     lines.append(summary(result))
     return mask("\n".join(lines), result.secrets) + "\n"
@@ -82,3 +93,16 @@ def statistics(result) -> str:
     lines = [f"{n:>{width}}  {code}  {slug} ({severity})" for (code, slug, severity), n in rows]
     lines.append(summary(result))
     return "\n".join(lines) + "\n"
+
+
+def _hide_values(line: str, names: set) -> str:
+    """A code frame never shows what follows a cookie or secret name on its line, even in a file that
+    does not parse (where the tool cannot know the value to mask)."""
+    for name in names:
+        at = line.find(name)
+        if at >= 0:
+            cut = at + len(name)
+            rest = line[cut:]
+            keep = len(rest) - len(rest.lstrip(" =:\t\"'"))
+            return line[: cut + keep] + ("****" if rest.strip() else "")
+    return line
