@@ -1,30 +1,31 @@
 """The user's cache folder (never inside the linted project). Everything in it may be deleted at any
-time; a corrupt or unreadable entry is ignored and rebuilt."""
+time; a corrupt or unreadable entry is ignored and rebuilt. Only `os` is imported: a warm run must not
+pay for pathlib."""
 
 from __future__ import annotations
 
 import os
 import sys
-from pathlib import Path
 
 ENV_DIR = "FLY_CLUSTER_LINT_CACHE_DIR"
 ENV_OFF = "FLY_CLUSTER_LINT_NO_CACHE"
 
 
-def cache_dir() -> Path | None:
-    """Where to cache, or None when caching is off (--no-cache, FLY_CLUSTER_LINT_NO_CACHE=1)."""
+def cache_dir() -> str | None:
+    """Where to cache, or None when caching is off (FLY_CLUSTER_LINT_NO_CACHE=1)."""
     if os.environ.get(ENV_OFF):
         return None
     explicit = os.environ.get(ENV_DIR)
     if explicit:
-        return Path(explicit)
+        return explicit
+    home = os.path.expanduser("~")
     if sys.platform == "darwin":
-        base = Path.home() / "Library" / "Caches"
+        base = os.path.join(home, "Library", "Caches")
     elif os.name == "nt":
-        base = Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local")
+        base = os.environ.get("LOCALAPPDATA") or os.path.join(home, "AppData", "Local")
     else:
-        base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return base / "fly-cluster-lint"
+        base = os.environ.get("XDG_CACHE_HOME") or os.path.join(home, ".cache")
+    return os.path.join(base, "fly-cluster-lint")
 
 
 def read(name: str) -> bytes | None:
@@ -32,7 +33,8 @@ def read(name: str) -> bytes | None:
     if folder is None:
         return None
     try:
-        return (folder / name).read_bytes()
+        with open(os.path.join(folder, name), "rb") as handle:
+            return handle.read()
     except OSError:
         return None
 
@@ -43,9 +45,10 @@ def write(name: str, data: bytes) -> None:
     if folder is None:
         return
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        tmp = folder / f".{name}.{os.getpid()}.tmp"
-        tmp.write_bytes(data)
-        os.replace(tmp, folder / name)
+        os.makedirs(folder, exist_ok=True)
+        tmp = os.path.join(folder, f".{name}.{os.getpid()}.tmp")
+        with open(tmp, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, os.path.join(folder, name))
     except OSError:
         pass

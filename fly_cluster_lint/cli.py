@@ -1,71 +1,31 @@
-"""Command line: `fly-cluster-lint [check] [PATH ...]`, `fly-cluster-lint rules`, `fly-cluster-lint explain CODE`.
+"""Command line: `fly-cluster-lint [check] [PATH ...]`, `env`, `rules`, `explain CODE`.
 
-Exit status: 0 no finding of severity error, 1 at least one, 2 the tool could not do its job (bad
-arguments, a path that does not exist, a bad configuration), with one line on stderr and no traceback.
+Exit status: 0 no finding at or above --fail-on (default: error), 1 at least one, 2 the tool could not do
+its job (bad arguments, a path that does not exist, a bad configuration), with one line on stderr and no
+traceback. Nothing heavy is imported here: a warm `check` (a cached result whose inputs did not change)
+never loads the parsers.
 """
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
-from pathlib import Path
 
 from fly_cluster_lint import __version__
 from fly_cluster_lint.errors import ToolError
 
-COMMANDS = ("check", "rules", "explain", "env")
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # one line, exit 2
-        raise ToolError(message)
-
-
-def _codes(text: str) -> list[str]:
-    return [c.strip() for c in text.split(",") if c.strip()]
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="fly-cluster-lint",
-                     description="Find Erlang clustering mistakes in Elixir/Phoenix apps on Fly.io before deploy.")
-    parser.add_argument("--version", action="version", version=f"fly-cluster-lint {__version__}")
-    sub = parser.add_subparsers(dest="command", parser_class=_Parser)
-    check = sub.add_parser("check", help="lint the apps under PATH (the default command)")
-    check.add_argument("paths", nargs="*", metavar="PATH", help="folders or files (default: .)")
-    check.add_argument("--format", choices=("text", "json", "github", "sarif"), default=None,
-                       help="output format (default: text; github when GITHUB_ACTIONS=true)")
-    check.add_argument("--output-file", "-o", metavar="FILE", help="write the report to FILE instead of stdout")
-    check.add_argument("--fail-on", choices=("error", "warning", "info", "never"), default="error",
-                       help="lowest severity that makes the exit status 1 (default: error)")
-    check.add_argument("--quiet", "-q", action="store_true", help="print only the findings")
-    check.add_argument("--statistics", action="store_true", help="print how many findings each code has")
-    check.add_argument("--config", metavar="FILE", help="use this configuration instead of .fly-cluster-lint.toml")
-    check.add_argument("--secret", action="append", default=[], metavar="NAME",
-                       help="a variable set with `fly secrets set` (repeatable)")
-    check.add_argument("--select", type=_codes, default=[], metavar="CODES", help="only these codes or prefixes")
-    check.add_argument("--ignore", type=_codes, default=[], metavar="CODES", help="skip these codes or prefixes")
-    check.add_argument("--extend-exclude", action="append", default=[], metavar="GLOB", help="paths not to walk")
-    check.add_argument("--color", choices=("auto", "always", "never"), default="auto")
-    env = sub.add_parser("env", help="show each app's effective clustering environment and where it comes from")
-    env.add_argument("paths", nargs="*", metavar="PATH", help="folders or files (default: .)")
-    env.add_argument("--format", choices=("text", "json"), default="text")
-    env.add_argument("--config", metavar="FILE")
-    env.add_argument("--secret", action="append", default=[], metavar="NAME")
-    env.add_argument("--color", choices=("auto", "always", "never"), default="auto")
-    rules = sub.add_parser("rules", help="list every rule")
-    rules.add_argument("--format", choices=("text", "json"), default="text")
-    explain = sub.add_parser("explain", help="show a rule's documentation")
-    explain.add_argument("code", metavar="CODE")
-    return parser
-
 
 def main(argv: list[str] | None = None) -> int:
-    args_list = list(sys.argv[1:] if argv is None else argv)
-    if not args_list or (args_list[0] not in COMMANDS and args_list[0] not in ("-h", "--help", "--version")):
-        args_list.insert(0, "check")
     try:
-        args = build_parser().parse_args(args_list)
+        from fly_cluster_lint.args import parse, usage
+
+        args = parse(list(sys.argv[1:] if argv is None else argv))
+        if args.command == "help":
+            sys.stdout.write(usage())
+            return 0
+        if args.command == "version":
+            print(f"fly-cluster-lint {__version__}")
+            return 0
         if args.command == "rules":
             return _rules(args)
         if args.command == "explain":
@@ -88,38 +48,66 @@ def main(argv: list[str] | None = None) -> int:
         while tb is not None and tb.tb_next is not None:
             tb = tb.tb_next
         if tb is not None:
-            where = f" at {Path(tb.tb_frame.f_code.co_filename).name}:{tb.tb_lineno}"
+            where = f" at {os.path.basename(tb.tb_frame.f_code.co_filename)}:{tb.tb_lineno}"
         print(f"fly-cluster-lint: internal error{where}: {type(exc).__name__}: {exc} "
               f"(set FLY_CLUSTER_LINT_DEBUG=1 for a traceback; please report it)", file=sys.stderr)
         return 2
 
 
-def _check(args: argparse.Namespace) -> int:
+def _color(choice: str, to_file: bool = False) -> bool:
+    if choice == "always":
+        return True
+    return choice == "auto" and not to_file and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+
+
+def _check(args) -> int:
+    fmt = args.format or ("github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text")
+    color = _color(args.color, args.output_file is not None)
+    use_cache = not args.no_cache
+    if use_cache:
+        from fly_cluster_lint import resultcache
+
+        name = resultcache.key(args, fmt, color)
+        cached = resultcache.load(name)
+        if cached is not None:
+            report, status, errors = cached
+            return _finish(args, report, status, errors)
+    from pathlib import Path
+
     from fly_cluster_lint.config import Overrides
     from fly_cluster_lint.engine import lint
-    from fly_cluster_lint.reporters import render
+    from fly_cluster_lint.reporters import mask, render
 
     config = Path(args.config) if args.config else None
     if config is not None and not config.is_file():
         raise ToolError(f"{args.config}: configuration file not found")
     overrides = Overrides(config=config, secrets=tuple(args.secret), select=tuple(args.select),
                           ignore=tuple(args.ignore), extend_exclude=tuple(args.extend_exclude))
-    paths = [Path(p) for p in (args.paths or ["."])]
-    result = lint(paths, overrides)
-    fmt = args.format or ("github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text")
-    color = _color(args.color) and args.output_file is None
+    result = lint([Path(p) for p in (args.paths or ["."])], overrides)
     report = render(fmt, result, color=color, quiet=args.quiet, statistics=args.statistics)
+    errors = [mask(line, result.secrets) for line in result.errors]
+    status = 2 if errors else exit_status(result, args.fail_on)
+    if use_cache and not errors:
+        inputs = result.files.inputs() if result.files is not None else {}
+        for app in result.apps:
+            if app.settings.path is not None:
+                try:
+                    inputs[str(app.settings.path.resolve())] = app.settings.path.read_bytes()
+                except OSError:
+                    pass
+        resultcache.store(name, inputs, result.files.folders if result.files is not None else set(), report, status,
+                          errors)
+    return _finish(args, report, status, errors)
+
+
+def _finish(args, report: str, status: int, errors: list) -> int:
     if args.output_file:
-        _write(Path(args.output_file), report)
+        _write(args.output_file, report)
     else:
         sys.stdout.write(report)
-    if result.errors:
-        from fly_cluster_lint.reporters import mask
-
-        for line in result.errors:
-            print(f"fly-cluster-lint: error: {mask(line, result.secrets)}", file=sys.stderr)
-        return 2
-    return exit_status(result, args.fail_on)
+    for line in errors:
+        print(f"fly-cluster-lint: error: {line}", file=sys.stderr)
+    return status
 
 
 SEVERITY_RANK = {"error": 0, "warning": 1, "info": 2}
@@ -132,13 +120,14 @@ def exit_status(result, fail_on: str) -> int:
     return 1 if any(SEVERITY_RANK[d.severity] <= threshold for d in result.diagnostics) else 0
 
 
-def _write(path: Path, text: str) -> None:
+def _write(path: str, text: str) -> None:
     """Write atomically: a temporary file beside the target, then rename."""
     import tempfile
 
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+        folder = os.path.dirname(os.path.abspath(path))
+        os.makedirs(folder, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", dir=folder)
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
         os.replace(tmp, path)
@@ -146,7 +135,9 @@ def _write(path: Path, text: str) -> None:
         raise ToolError(f"{path}: cannot write the report: {exc.strerror or exc}") from None
 
 
-def _env(args: argparse.Namespace) -> int:
+def _env(args) -> int:
+    from pathlib import Path
+
     from fly_cluster_lint.config import Overrides
     from fly_cluster_lint.engine import discover_apps
     from fly_cluster_lint.reporters import environment
@@ -162,13 +153,7 @@ def _env(args: argparse.Namespace) -> int:
     return 0
 
 
-def _color(choice: str) -> bool:
-    if choice == "always":
-        return True
-    return choice == "auto" and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
-
-
-def _rules(args: argparse.Namespace) -> int:
+def _rules(args) -> int:
     from fly_cluster_lint import registry
 
     rules = registry.all_rules()
@@ -184,7 +169,7 @@ def _rules(args: argparse.Namespace) -> int:
     return 0
 
 
-def _explain(args: argparse.Namespace) -> int:
+def _explain(args) -> int:
     from fly_cluster_lint import registry
     from fly_cluster_lint.docs import explain_text
 

@@ -46,13 +46,16 @@ def repo_root_of(path: Path) -> Path:
         current = current.parent
 
 
-def walk(root: Path, exclude: tuple = ()) -> tuple[list[Path], set[Path]]:
-    """fly*.toml files and folders holding a mix.exs below root. Symlinked folders are never followed."""
+def walk(root: Path, exclude: tuple = (), seen: set | None = None) -> tuple[list[Path], set[Path]]:
+    """fly*.toml files and folders holding a mix.exs below root. Symlinked folders are never followed.
+    Every folder listed is added to `seen`."""
     tomls: list[Path] = []
     mix_dirs: set[Path] = set()
     stack = [root]
     while stack:
         folder = stack.pop()
+        if seen is not None:
+            seen.add(str(folder))
         try:
             entries = list(os.scandir(folder))
         except OSError:
@@ -94,15 +97,16 @@ def discover(paths: list[Path], files: FileCache, exclude: tuple = ()) -> Discov
         repo = repo_root_of(path)
         if repo not in files.roots:
             files.roots.append(repo)
+        files.folders.update(str(p) for p in path.parents)  # where .git and configurations are looked for
         if path.is_dir():
-            tomls, mix_dirs = walk(path, exclude)
+            tomls, mix_dirs = walk(path, exclude, files.folders)
             if path != repo:
                 # the tomls that deploy a project inside this folder may sit above it
                 tomls += [t for t in _tomls_above(path, repo) if t not in tomls]
                 mix_dirs |= _mix_above(path, repo)
             selector = path
         else:
-            tomls, mix_dirs = walk(repo, exclude)
+            tomls, mix_dirs = walk(repo, exclude, files.folders)
             selector = path
         for toml in tomls:
             spec_or_reason = _resolve(toml, mix_dirs, repo, files)

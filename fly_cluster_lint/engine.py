@@ -20,8 +20,9 @@ if TYPE_CHECKING:
 class Result(Record):
     """apps, skipped (toml, reason), diagnostics, secrets (cookie values seen: masked in every output)."""
 
-    __slots__ = ("apps", "skipped", "diagnostics", "secrets", "errors")
-    _defaults = {"apps": list, "skipped": list, "diagnostics": list, "secrets": frozenset(), "errors": list}
+    __slots__ = ("apps", "skipped", "diagnostics", "secrets", "errors", "files")
+    _defaults = {"apps": list, "skipped": list, "diagnostics": list, "secrets": frozenset(), "errors": list,
+                 "files": None}
 
 
 def discover_apps(paths: list[Path], overrides: Overrides) -> Result:
@@ -41,7 +42,8 @@ def lint(paths: list[Path], overrides: Overrides, run_rules: bool = True) -> Res
         root_settings = load_settings(overrides.config, overrides, codes)
         exclude = root_settings.exclude
     discovery = discover(paths, files, exclude + tuple(overrides.extend_exclude))
-    result = Result(skipped=[(display(p), why) for p, why in discovery.skipped])
+    result = Result(skipped=[(display(p), why) for p, why in discovery.skipped], files=files)
+    directives: dict = {}  # file -> (directives, unreadable directives), read once per file
     for spec in discovery.apps:
         settings = root_settings or load_settings(find_config(spec.toml.parent, spec.repo_root), overrides, codes)
         if settings.exclude and _excluded(spec, settings.exclude):
@@ -65,11 +67,15 @@ def lint(paths: list[Path], overrides: Overrides, run_rules: bool = True) -> Res
                                  f"a traceback)")
             continue
         result.diagnostics.extend(found)
+        if run_rules:
+            _collect_directives(files, directives)
+            app.freeze()
+            files.release_models()
     if run_rules:
-        result.diagnostics = _suppress(result, files, codes, registry)
+        result.diagnostics = _suppress(result, directives, codes, registry)
     result.diagnostics = sorted(set(result.diagnostics), key=Diagnostic.sort_key)
     secrets = set()
-    for app in result.apps:
+    for app in result.apps:  # frozen apps answer from what they kept
         try:
             secrets |= app.secret_values()
         except (Exception, RecursionError):
@@ -85,15 +91,20 @@ def _excluded(spec, patterns: tuple) -> bool:
     return any(fnmatch.fnmatch(rel, p) or fnmatch.fnmatch(rel, p.rstrip("/") + "/*") for p in patterns)
 
 
-def _suppress(result: Result, files: FileCache, codes: frozenset, registry) -> list[Diagnostic]:
+def _collect_directives(files: FileCache, seen: dict) -> None:
+    """Suppression comments of every file parsed for this app (before its trees are released)."""
+    from fly_cluster_lint import suppressions
+
+    for source, comments in files.comments():
+        seen[source.display] = suppressions.directives(source, comments)
+
+
+def _suppress(result: Result, collected: dict, codes: frozenset, registry) -> list[Diagnostic]:
     """Apply inline suppressions; report unused or unreadable ones as FCL009."""
     from fly_cluster_lint import suppressions
 
-    directives, errors = [], []
-    for source, comments in files.comments():
-        found, bad = suppressions.directives(source, comments)
-        directives += found
-        errors += bad
+    directives = [d for found, _ in collected.values() for d in found]
+    errors = [e for _, bad in collected.values() for e in bad]
     kept = suppressions.apply(result.diagnostics, directives, codes)
     rule = registry.by_code().get(suppressions.UNUSED)
     if rule is None:

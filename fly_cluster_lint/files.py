@@ -20,6 +20,9 @@ MAX_BYTES = 2 * 1024 * 1024
 class FileCache:
     def __init__(self) -> None:
         self.roots: list[Path] = []  # repository roots: symlinks that lead outside them are not followed
+        self.folders: set[str] = set()  # folders listed or probed: their mtimes validate a cached result
+        self._reported: set[Path] = set()  # files whose comments were handed out
+        self._ignore_files: list[Path] = []  # .dockerignore files read
         self._sources: dict[Path, SourceFile | ParseError | None] = {}
         self._parsed: dict[tuple, tuple[Any, ParseError | None]] = {}
 
@@ -34,6 +37,7 @@ class FileCache:
         return found
 
     def _read(self, path: Path) -> SourceFile | ParseError | None:
+        self.note(path.parent)
         try:
             if not path.is_file():
                 return None
@@ -46,21 +50,43 @@ class FileCache:
                 return ParseError(f"file too large to lint ({size / (1024 * 1024):.1f} MiB; the limit is "
                                   f"{MAX_BYTES // (1024 * 1024)} MiB)", 1, 1)
             data = path.read_bytes()
+            if path.name == ".dockerignore":
+                self._ignore_files.append(path)
         except OSError as exc:
             return ParseError(f"cannot read file: {exc.strerror or exc}", 1, 1)
         return SourceFile(path, display(path), data)
 
+    def release_models(self) -> None:
+        """Forget the models that hold parse trees (Elixir, env.sh.eex); the bytes stay for code frames and
+        the result cache, and the small TOML and Dockerfile models stay (discovery read them all)."""
+        for key in [k for k in self._parsed if k[1] in ("elixir", "env_sh", "vm_args")]:
+            del self._parsed[key]
+
+    def note(self, folder: Path) -> None:
+        """Remember a folder whose listing the result depends on (the nearest one that exists)."""
+        current = folder
+        while not current.is_dir() and current.parent != current:
+            current = current.parent
+        self.folders.add(str(current))
+
+    def inputs(self) -> dict[str, bytes | None]:
+        """Every file this run looked for: its bytes, or None when it was absent or unreadable."""
+        return {str(p): (s.data if isinstance(s, SourceFile) else None) for p, s in self._sources.items()}
+
     def comments(self) -> list[tuple[SourceFile, list[tuple[int, int]]]]:
-        """Every file read in this run with the byte ranges of its comments (from its parser's model)."""
+        """Files parsed since the last call, with the byte ranges of their comments (from each parser's
+        model); .dockerignore files, which have no model, line by line. Each file is returned once."""
         out = []
-        seen = set()
         for (path, _), (model, _) in self._parsed.items():
-            comments = getattr(model, "comments", None)
-            if model is not None and comments is not None and path not in seen:
-                seen.add(path)
-                out.append((model.source, comments))
-        for path, source in self._sources.items():
-            if isinstance(source, SourceFile) and path.name == ".dockerignore" and path not in seen:
+            comments = getattr(model, "comments", None) if path not in self._reported else None
+            if model is None or comments is None:
+                continue
+            self._reported.add(path)
+            out.append((model.source, comments))
+        for path in self._ignore_files:
+            source = self._sources.get(path)
+            if path not in self._reported and isinstance(source, SourceFile):
+                self._reported.add(path)
                 out.append((source, _line_comments(source)))
         return out
 

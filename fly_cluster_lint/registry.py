@@ -54,22 +54,26 @@ def rules_dir() -> Path:
 @lru_cache(maxsize=1)
 def all_rules() -> tuple[Rule, ...]:
     """Every rule, sorted by code. The YAML is parsed once per change of the rule files; later runs read a
-    JSON copy from the user's cache folder (PyYAML costs more start-up time than a whole lint)."""
-    import json
+    marshal copy from the user's cache folder (PyYAML costs more start-up time than a whole lint)."""
+    import marshal
+    import sys
 
     from fly_cluster_lint import __version__, cache
 
     paths = sorted(rules_dir().glob("FCL*.yml"))
-    stamp = [__version__] + [[p.name, *_stat(p)] for p in paths]
-    name = f"rules-{_digest(json.dumps(stamp))}.json"
+    stamp = [__version__, sys.version] + [[p.name, *_stat(p)] for p in paths]
+    name = f"rules-{_digest(repr(stamp))}.marshal"
     cached = cache.read(name)
     if cached is not None:
         try:
-            return tuple(Rule(**data) for data in json.loads(cached))
-        except (ValueError, TypeError, KeyError):
+            return tuple(Rule(**data) for data in marshal.loads(cached))
+        except (ValueError, TypeError, KeyError, EOFError):
             pass  # corrupt: rebuild
     rules = tuple(_load(path) for path in paths)
-    cache.write(name, json.dumps([{k: getattr(r, k) for k in Rule.__slots__} for r in rules]).encode())
+    try:
+        cache.write(name, marshal.dumps([{k: getattr(r, k) for k in Rule.__slots__} for r in rules]))
+    except ValueError:  # a value marshal cannot store: skip the cache
+        pass
     return rules
 
 

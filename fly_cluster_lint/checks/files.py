@@ -44,6 +44,7 @@ def env_sh_misnamed(app: App) -> Iterator[Finding]:
     if app.mix_error is not None:
         return
     folder = app.rel_dir
+    app.files.note(folder)
     for name in NEAR_MISSES:
         path = folder / name
         if not path.is_file():

@@ -102,14 +102,12 @@ def _repo_script_words(app: App, path: str) -> list[str] | None:
         return None
     for folder in (app.docker_context, app.spec.project, app.rel_dir / "overlays" / "bin"):
         candidate = folder / name
-        if not candidate.is_file():
-            continue
         try:
             source = app.files.source(candidate)
         except ParseError:
             return None
         if source is None:
-            return None
+            continue
         tree = treesitter.parse("bash", source.parser_bytes())
         if tree.root_node.has_error:
             return None

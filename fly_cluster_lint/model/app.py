@@ -49,6 +49,9 @@ class App:
 
     @property
     def fly_app(self) -> str | None:
+        frozen = self.__dict__.get("_frozen")
+        if frozen is not None:
+            return frozen["fly_app"]
         name = self.toml.get("app") if self.toml is not None else None
         return name if isinstance(name, str) else None
 
@@ -74,6 +77,7 @@ class App:
         out = [self.mix]
         if self.mix.is_umbrella:
             apps_dir = self.spec.project / self.mix.apps_path
+            self.files.note(apps_dir)
             for child in sorted(apps_dir.iterdir()) if apps_dir.is_dir() else []:
                 path = child / "mix.exs"
                 if path.is_file() and not child.is_symlink():
@@ -85,6 +89,9 @@ class App:
     @property
     def mix_app(self) -> str | None:
         """The OTP app of the project (for an umbrella: the first child that has one)."""
+        frozen = self.__dict__.get("_frozen")
+        if frozen is not None:
+            return frozen["mix_app"]
         if self.mix.app:
             return self.mix.app
         return next((p.app for p in self.projects[1:] if p.app), None)
@@ -98,6 +105,9 @@ class App:
 
     @property
     def release_name(self) -> str | None:
+        frozen = self.__dict__.get("_frozen")
+        if frozen is not None:
+            return frozen["release_name"]
         return self.release.name if self.release is not None else self.mix_app
 
     def has_dep(self, name: str) -> bool:
@@ -227,9 +237,23 @@ class App:
 
         return self.environment if command == "start" else build_environment(self, command)
 
+    HEAVY = ("_toml", "mix", "projects", "_env_sh", "_dockerfile", "configs", "lib", "lock", "environment", "vm_args",
+             "remote_vm_args")
+
+    def freeze(self) -> None:
+        """Keep what reporters need (names, summary, secrets) and let the parse trees go: a monorepo of
+        hundreds of apps must not hold every app's trees at once."""
+        self._frozen = {"clustering_configured": self.clustering_configured, "secret_values": self.secret_values(),
+                        "fly_app": self.fly_app, "mix_app": self.mix_app, "release_name": self.release_name}
+        for name in self.HEAVY:
+            self.__dict__.pop(name, None)
+
     @property
     def clustering_configured(self) -> bool:
         """Any sign that clustering was set up: a discovery child or dep, name distribution, a query."""
+        frozen = self.__dict__.get("_frozen")
+        if frozen is not None:
+            return frozen["clustering_configured"]
         if self.lib.children or self.has_dep("dns_cluster") or self.has_dep("libcluster"):
             return True
         env = self.environment
@@ -242,6 +266,9 @@ class App:
         """Literal values of RELEASE_COOKIE and of declared secrets wherever they are written."""
         from fly_cluster_lint.parsers.words import Lit
 
+        frozen = self.__dict__.get("_frozen")
+        if frozen is not None:
+            return frozen["secret_values"]
         names = {"RELEASE_COOKIE"} | set(self.settings.secrets)
         out: set[str] = set()
         if self.release is not None and self.release.cookie:

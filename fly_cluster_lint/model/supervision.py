@@ -51,13 +51,17 @@ class LibFacts(Record):
         return [c for c in self.children if c.module == "DNSCluster"]
 
 
-def lib_files(project_dirs: list[Path]) -> list[Path]:
+def lib_files(project_dirs: list[Path], files: FileCache | None = None) -> list[Path]:
     out = []
     for project in project_dirs:
         lib = project / "lib"
+        if files is not None:
+            files.note(project)
         if not lib.is_dir():
             continue
         for folder, dirs, names in os.walk(lib):
+            if files is not None:
+                files.folders.add(folder)
             dirs[:] = sorted(d for d in dirs if not os.path.islink(os.path.join(folder, d)))
             out += [Path(folder) / n for n in sorted(names) if n.endswith(".ex")]
     return out
@@ -65,7 +69,7 @@ def lib_files(project_dirs: list[Path]) -> list[Path]:
 
 def read_lib(project_dirs: list[Path], files: FileCache) -> LibFacts:
     facts = LibFacts()
-    for path in lib_files(project_dirs):
+    for path in lib_files(project_dirs, files):
         try:
             source = files.source(path)
         except ParseError as exc:

@@ -15,6 +15,7 @@ from fly_cluster_lint.parsers.words import Lit, Var, merge, render
 from fly_cluster_lint.records import Record, value
 from fly_cluster_lint.source import DecodeError, SourceFile, Span
 
+WORD_INSTRUCTIONS = {"ADD", "ARG", "CMD", "COPY", "ENTRYPOINT", "ENV", "FROM"}
 KEYWORDS = {
     "ADD", "ARG", "CMD", "COPY", "ENTRYPOINT", "ENV", "EXPOSE", "FROM", "HEALTHCHECK", "LABEL", "MAINTAINER",
     "ONBUILD", "RUN", "SHELL", "STOPSIGNAL", "USER", "VOLUME", "WORKDIR",
@@ -100,7 +101,8 @@ def parse_dockerfile(source: SourceFile) -> Dockerfile:
         if keyword not in KEYWORDS:
             raise ParseError(f"unknown instruction `{keyword_raw}`", keyword_span.line, keyword_span.column,
                              keyword_span.end_line, keyword_span.end_column)
-        words = _lex(data, segments)
+        # Words are only needed where the tool reads arguments; RUN is read as raw text.
+        words = _lex(data, segments) if keyword in WORD_INSTRUCTIONS else []
         raw = " ".join(data[s:e].decode("utf-8", errors="replace").strip() for s, e in segments).strip()
         ins = Instruction(keyword, keyword_span, source.span(keyword_start, end), keyword_start, end, words, raw,
                           heredoc=heredoc)

@@ -49,8 +49,12 @@ class ElixirFile:
             stack.extend(reversed(current.named_children))
 
     def calls(self, *names: str) -> Iterator[Any]:
-        for node in self.walk():
-            if node.type == "call" and self.call_name(node) in names:
+        """Call nodes with one of these names, in document order (the tree is walked once per file)."""
+        index = self.__dict__.get("_calls")
+        if index is None:
+            index = self._calls = [(self.call_name(n), n) for n in self.walk() if n.type == "call"]
+        for name, node in index:
+            if name in names:
                 yield node
 
     def call_name(self, node: Any) -> str:
@@ -168,14 +172,17 @@ class ElixirFile:
 
     def env_reads(self, node: Any) -> list[tuple[str, Any]]:
         """`System.get_env("X")`, `System.fetch_env!("X")`, `System.fetch_env("X")` below a node: (X, call)."""
+        names = ("System.get_env", "System.fetch_env!", "System.fetch_env")
+        if node is self.root:
+            calls = list(self.calls(*names))
+        else:
+            calls = [c for c in self.walk(node) if c.type == "call" and self.call_name(c) in names]
         out = []
-        for call in self.walk(node):
-            if call.type == "call" and self.call_name(call) in ("System.get_env", "System.fetch_env!", "System.fetch_env"):
-                args = self.args(call)
-                if args:
-                    value = self.literal(args[0])
-                    if isinstance(value, str):
-                        out.append((value, call))
+        for call in calls:
+            args = self.args(call)
+            value = self.literal(args[0]) if args else None
+            if isinstance(value, str):
+                out.append((value, call))
         return out
 
 

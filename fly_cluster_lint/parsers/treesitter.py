@@ -22,17 +22,32 @@ def parser(name: str) -> Any:
     """A cached tree_sitter.Parser for one grammar."""
     found = _PARSERS.get(name)
     if found is None:
-        import importlib
-
         import tree_sitter
 
-        module = importlib.import_module(_GRAMMARS[name])
         with warnings.catch_warnings():
             # Older grammar wheels hand out an int pointer, which tree-sitter 0.25+ still accepts with a warning.
             warnings.simplefilter("ignore", DeprecationWarning)
-            language = tree_sitter.Language(module.language())
+            language = tree_sitter.Language(_language(_GRAMMARS[name]))
         found = _PARSERS[name] = tree_sitter.Parser(language)
     return found
+
+
+def _language(package: str):
+    """The grammar's language pointer from its compiled `_binding` module. The packages' __init__ imports
+    importlib.resources (for highlight queries this tool never uses), which costs milliseconds of start-up,
+    so the extension module is loaded directly; the ordinary import is the fallback."""
+    try:
+        from importlib.machinery import PathFinder
+
+        parent = PathFinder.find_spec(package)
+        spec = PathFinder.find_spec(package + "._binding", parent.submodule_search_locations)
+        module = spec.loader.create_module(spec)
+        spec.loader.exec_module(module)
+        return module.language()
+    except Exception:
+        import importlib
+
+        return importlib.import_module(package).language()
 
 
 def parse(name: str, data: bytes) -> Any:
