@@ -23,6 +23,9 @@ CHECK_OPTIONS = {
     "--extend-exclude": ("extend_exclude", True, None, True, "a glob of paths not to walk (repeatable)"),
     "--color": ("color", True, ("auto", "always", "never"), False, "colour: auto (a terminal without NO_COLOR)"),
     "--no-cache": ("no_cache", False, None, False, "neither read nor write the result cache"),
+    "--fix": ("fix", False, None, False, "apply the safe fixes, write the files atomically, lint again"),
+    "--unsafe-fixes": ("unsafe_fixes", False, None, False, "with --fix or --diff: apply the unsafe fixes too"),
+    "--diff": ("diff", False, None, False, "print the fixes as a unified diff and write nothing"),
 }
 ENV_OPTIONS = {k: CHECK_OPTIONS[k] for k in ("--config", "--secret", "--color", "--no-cache")}
 ENV_OPTIONS["--format"] = ("format", True, ("text", "json"), False, "output format (default: text)")
@@ -35,7 +38,7 @@ COMMANDS = {
 }
 DEFAULTS = {"format": None, "output_file": None, "fail_on": "error", "quiet": False, "statistics": False,
             "config": None, "secret": [], "select": [], "ignore": [], "extend_exclude": [], "color": "auto",
-            "no_cache": False}
+            "no_cache": False, "fix": False, "unsafe_fixes": False, "diff": False}
 
 
 class Args:

@@ -63,6 +63,8 @@ def _color(choice: str, to_file: bool = False) -> bool:
 def _check(args) -> int:
     fmt = args.format or ("github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text")
     color = _color(args.color, args.output_file is not None)
+    if args.fix or args.diff:
+        return _fix(args, fmt, color)
     use_cache = not args.no_cache
     if use_cache:
         from fly_cluster_lint import resultcache
@@ -98,6 +100,58 @@ def _check(args) -> int:
         resultcache.store(name, inputs, result.files.folders if result.files is not None else set(), report, status,
                           errors)
     return _finish(args, report, status, errors)
+
+
+def _overrides(args):
+    from pathlib import Path
+
+    from fly_cluster_lint.config import Overrides
+
+    config = Path(args.config) if args.config else None
+    if config is not None and not config.is_file():
+        raise ToolError(f"{args.config}: configuration file not found")
+    return Overrides(config=config, secrets=tuple(args.secret), select=tuple(args.select), ignore=tuple(args.ignore),
+                     extend_exclude=tuple(args.extend_exclude))
+
+
+def _fix(args, fmt: str, color: bool) -> int:
+    """--diff: print what the fixes would change. --fix: apply them, write atomically, lint again."""
+    from pathlib import Path
+
+    from fly_cluster_lint.engine import lint
+    from fly_cluster_lint.fixes import apply, write
+    from fly_cluster_lint.reporters import mask, render
+
+    paths = [Path(p) for p in (args.paths or ["."])]
+    state = apply.run(paths, _overrides(args), unsafe=args.unsafe_fixes)
+    first = state.first
+    if args.diff:
+        sys.stdout.write(mask(write.unified_diff(state), first.secrets))
+        return 2 if first.errors else exit_status(first, args.fail_on)
+    write.write_all(state)
+    result = lint(paths, _overrides(args))
+    report = render(fmt, result, color=color, quiet=args.quiet, statistics=args.statistics,
+                    fixed=len(state.applied) if fmt == "text" else None)
+    if fmt == "text" and not args.quiet:
+        report += _cookie_hint(result)
+    errors = [mask(line, result.secrets) for line in result.errors]
+    return _finish(args, report, 2 if errors else exit_status(result, args.fail_on), errors)
+
+
+def _cookie_hint(result) -> str:
+    """FCL401 has no file to fix: print the command with a freshly generated cookie (never run it)."""
+    import secrets
+    import string
+
+    lines = []
+    for d in result.diagnostics:
+        if d.code == "FCL401":
+            app = next((a for a in result.apps if a.toml_path == d.app), None)
+            cookie = "".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(48))
+            target = f" --app {app.fly_app}" if app is not None and app.fly_app else ""
+            lines.append(f"FCL401 has no automatic fix; set a cookie as a Fly secret (not run by this tool):\n"
+                         f"  fly secrets set RELEASE_COOKIE={cookie}{target}\n")
+    return "".join(lines)
 
 
 def _finish(args, report: str, status: int, errors: list) -> int:

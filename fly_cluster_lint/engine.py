@@ -30,12 +30,14 @@ def discover_apps(paths: list[Path], overrides: Overrides) -> Result:
     return lint(paths, overrides, run_rules=False)
 
 
-def lint(paths: list[Path], overrides: Overrides, run_rules: bool = True) -> Result:
+def lint(paths: list[Path], overrides: Overrides, run_rules: bool = True, overlay: dict | None = None) -> Result:
+    """Lint every app under the paths. `overlay` replaces file contents (path -> bytes or None) without
+    touching the disk: --fix and --diff lint the outcome of their edits this way."""
     from fly_cluster_lint import registry
 
     rules = registry.all_rules() if run_rules else ()
     codes = registry.known_codes()
-    files = FileCache()
+    files = FileCache(overlay)
     exclude = ()
     root_settings = None
     if overrides.config is not None:
@@ -58,7 +60,7 @@ def lint(paths: list[Path], overrides: Overrides, run_rules: bool = True) -> Res
                 severity = settings.severity_of(rule.code, rule.severity)
                 for finding in rule.check()(app):
                     found.append(Diagnostic(rule.code, rule.slug, severity, finding.message, finding.span,
-                                            app.toml_path))
+                                            app.toml_path, finding.fix))
         except (Exception, RecursionError) as exc:  # a bug must not stop the other apps from being linted
             if os.environ.get("FLY_CLUSTER_LINT_DEBUG"):
                 raise

@@ -18,7 +18,10 @@ MAX_BYTES = 2 * 1024 * 1024
 
 
 class FileCache:
-    def __init__(self) -> None:
+    def __init__(self, overlay: dict | None = None) -> None:
+        # Contents that replace what is on disk (path -> bytes, or None for a file removed): how --fix and
+        # --diff lint the result of their edits before anything is written.
+        self.overlay: dict[Path, bytes | None] = dict(overlay or {})
         self.roots: list[Path] = []  # repository roots: symlinks that lead outside them are not followed
         self.folders: set[str] = set()  # folders listed or probed: their mtimes validate a cached result
         self._reported: set[Path] = set()  # files whose comments were handed out
@@ -38,6 +41,9 @@ class FileCache:
 
     def _read(self, path: Path) -> SourceFile | ParseError | None:
         self.note(path.parent)
+        if path in self.overlay:
+            data = self.overlay[path]
+            return None if data is None else SourceFile(path, display(path), data)
         try:
             if not path.is_file():
                 return None
@@ -90,8 +96,20 @@ class FileCache:
                 out.append((source, _line_comments(source)))
         return out
 
+    def of_span(self, span) -> SourceFile | None:
+        """The file a span was reported in (spans carry the displayed path)."""
+        for source in self._sources.values():
+            if isinstance(source, SourceFile) and source.display == span.file:
+                return source
+        return None
+
     def sources(self) -> list[SourceFile]:
         return [s for s in self._sources.values() if isinstance(s, SourceFile)]
+
+    def exists(self, path: Path) -> bool:
+        if path in self.overlay:
+            return self.overlay[path] is not None
+        return path.is_file()
 
     def parse(self, path: Path, kind: str, parser: Callable[[SourceFile], Any]) -> tuple[Any, ParseError | None]:
         """(model, None), (None, error), or (None, None) when the file does not exist."""

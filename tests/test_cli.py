@@ -15,12 +15,13 @@ def test_broken_example_text_output_and_exit_1() -> None:
     proc = run_cli(str(BROKEN.relative_to(ROOT)), cwd=ROOT)
     assert proc.returncode == 1, proc.stderr
     lines = proc.stdout.splitlines()
-    assert ("examples/hello_broken/rel/env.sh.eex:22:21: FCL203 error: the host of RELEASE_NODE is `$(hostname)`"
+    assert ("examples/hello_broken/rel/env.sh.eex:22:21: FCL203 [*] error: the host of RELEASE_NODE is `$(hostname)`"
             in proc.stdout)
     frame = lines.index(next(l for l in lines if l.startswith("examples/hello_broken/rel/env.sh.eex:22:21")))
     assert lines[frame + 2] == ' 22 | export RELEASE_NODE="${FLY_APP_NAME}@$(hostname)"'
     assert lines[frame + 3] == "    |                     " + "^" * 29
-    assert lines[-1] == "6 errors, 0 warnings in 1 app."
+    assert lines[-2] == "6 errors, 0 warnings in 1 app."
+    assert lines[-1] == "[*] 5 fixable with `--fix` (`--diff` shows the change first)."
     assert "\033[" not in proc.stdout  # not a terminal: no colour
     assert proc.stderr == ""
 
@@ -46,7 +47,7 @@ def test_json_shape(tmp_path) -> None:
                      "end_column": 50, "app": "examples/hello_broken/fly.toml"}
     for diag in doc["diagnostics"]:
         assert set(diag) == {"code", "slug", "severity", "message", "file", "line", "column", "end_line",
-                             "end_column", "app"}
+                             "end_column", "app", "fix"}
 
 
 def test_default_path_is_cwd_and_check_subcommand(tmp_path) -> None:
@@ -154,7 +155,7 @@ def test_rules_and_explain() -> None:
 
 def test_color_only_when_forced_and_never_with_no_color() -> None:
     forced = run_cli("--color", "always", "examples/hello_broken", cwd=ROOT)
-    assert "\033[1;31mFCL203 error:\033[0m" in forced.stdout
+    assert "\033[1;31mFCL203 [*] error:\033[0m" in forced.stdout
     assert "\033[" not in run_cli("examples/hello_broken", cwd=ROOT, env={"NO_COLOR": "1"}).stdout
 
 

@@ -31,9 +31,15 @@ def discovery_missing(app: App) -> Iterator[Finding]:
     if lib.applications:
         file, _, children = lib.applications[0]
         span = file.span(children) if children is not None else file.source.line_span(1)
+        fix = None
         if children is not None:
             span = Span(span.file, span.line, span.column, span.line, span.column + 1, span.start_byte, span.start_byte + 1)
-        yield Finding(span, message)
+            from fly_cluster_lint.fixes import SAFE, Fix
+            from fly_cluster_lint.fixes.edits import add_list_item
+
+            edit = add_list_item(file, children, child)
+            fix = Fix(SAFE, f"add the DNSCluster child to {file.source.display}", (edit,)) if edit else None
+        yield Finding(span, message, fix)
     else:
         yield Finding(missing_span(display(app.spec.project / "lib" / mix_app / "application.ex")), message)
 
@@ -66,11 +72,14 @@ def query_env_unset(app: App) -> Iterator[Finding]:
         return
     read_at = reads[0]
     value = f"{app.fly_app}.internal" if app.fly_app else "${FLY_APP_NAME}.internal"
+    from fly_cluster_lint.fixes.envsh import QUERY, export_fix
+
     yield Finding(app.env_sh_insertion(),
                   f"{QUERY_VAR} is read at {read_at.file}:{read_at.line} but set nowhere (env.sh.eex, fly.toml "
                   f"[env], Dockerfile ENV) and not declared as a Fly secret: the query is nil and DNSCluster "
                   f"silently becomes :ignore; add `export {QUERY_VAR}=\"${{FLY_APP_NAME}}.internal\"` to "
-                  f"{app.env_sh_display} (on this app: {value}), or list it in `secrets` if it is a Fly secret")
+                  f"{app.env_sh_display} (on this app: {value}), or list it in `secrets` if it is a Fly secret",
+                  export_fix(app, QUERY, "the DNSCluster query"))
 
 
 def query_not_configured(app: App) -> Iterator[Finding]:
@@ -89,15 +98,40 @@ def query_not_configured(app: App) -> Iterator[Finding]:
         hint = ""
         runtime = configs.runtime
         line = f"config :{query.app}, :{query.key}, System.get_env(\"{QUERY_VAR}\")"
+        from fly_cluster_lint.fixes import SAFE, Create, Fix
+        from fly_cluster_lint.fixes.edits import append_lines, insert_lines_before
+
         if runtime is not None:
             span = _runtime_insertion(runtime)
+            if runtime.source.data[span.start_byte:span.end_byte] == b"end":
+                pad = indent_of(runtime, span) + "  "
+                edit = insert_lines_before(runtime.source, span.start_byte, ["", line] if _needs_gap(runtime, span)
+                                           else [line], pad)
+            else:
+                edit = append_lines(runtime.source, ["", line])
+            fix = Fix(SAFE, f"add `{line}` to {runtime.source.display}", (edit,))
         else:
-            span = missing_span(display(configs.runtime_path or app.spec.project / "config" / "runtime.exs"))
+            path = configs.runtime_path or app.spec.project / "config" / "runtime.exs"
+            span = missing_span(display(path))
+            fix = Fix(SAFE, f"create {display(path)} with the query config",
+                      (Create(str(path), f"import Config\n\nif config_env() == :prod do\n  {line}\nend\n"),))
         yield Finding(span,
                       f"the DNSCluster child reads Application.get_env(:{query.app}, :{query.key}) at "
                       f"{child.file.source.display}:{child.file.span(query.node).line}, but no config file a prod "
                       f"release loads sets it{hint}: the query is nil and clustering is silently off (:ignore); "
-                      f"add `{line}` to config/runtime.exs")
+                      f"add `{line}` to config/runtime.exs", fix)
+
+
+def _needs_gap(file, span: Span) -> bool:
+    """A blank line before the new config line unless the line above is blank or opens the block."""
+    above = file.source.line_text(span.line - 1).strip() if span.line > 1 else ""
+    return bool(above) and not above.endswith(" do")
+
+
+def indent_of(file, span: Span) -> str:
+    from fly_cluster_lint.fixes.edits import indent_at
+
+    return indent_at(file.source, span.start_byte)
 
 
 def _runtime_insertion(runtime) -> Span:
@@ -131,10 +165,17 @@ def discovery_dep_missing(app: App) -> Iterator[Finding]:
             continue
         seen.add((project.dir, dep))
         version = '"~> 0.2"' if dep == "dns_cluster" else '"~> 3.3"'
+        fix = None
+        if project.deps_list is not None and project.file is not None:
+            from fly_cluster_lint.fixes import SAFE, Fix
+            from fly_cluster_lint.fixes.edits import add_list_item
+
+            edit = add_list_item(project.file, project.deps_list, f"{{:{dep}, {version}}}")
+            fix = Fix(SAFE, f"add :{dep} to the deps of {display(project.dir / 'mix.exs')}", (edit,)) if edit else None
         yield Finding(child.file.span(child.node),
                       f"{child.module} is started here but :{dep} is not in the deps of "
                       f"{display(project.dir / 'mix.exs')}: the release does not build or the child crashes at boot "
-                      f"(module {child.module} is not available); add `{{:{dep}, {version}}}` to its deps")
+                      f"(module {child.module} is not available); add `{{:{dep}, {version}}}` to its deps", fix)
 
 
 def query_config_mismatch(app: App) -> Iterator[Finding]:
@@ -150,11 +191,34 @@ def query_config_mismatch(app: App) -> Iterator[Finding]:
         if entry is None:
             continue
         span = entry.file.span(entry.key_node)
+        fix = _config_rename_fix(entry, query)
         yield Finding(span,
                       f"this config sets :{entry.app}, :{entry.key}, but the DNSCluster child reads "
                       f"Application.get_env(:{query.app}, :{query.key}) "
                       f"({child.file.source.display}:{child.file.span(query.node).line}): it gets nil and "
-                      f"clustering is silently off (:ignore); use `config :{query.app}, :{query.key}, ...`")
+                      f"clustering is silently off (:ignore); use `config :{query.app}, :{query.key}, ...`", fix)
+
+
+def _config_rename_fix(entry, query):
+    """Rename the app atom and/or key of the config entry to what the child reads."""
+    from fly_cluster_lint.fixes import SAFE, Edit, Fix
+
+    file = entry.file
+    path = str(file.source.path)
+    edits = []
+    args = file.args(entry.node)
+    if entry.app != query.app and args:
+        edits.append(Edit(path, args[0].start_byte, args[0].end_byte, f":{query.app}"))
+    if entry.key != query.key:
+        key = entry.key_node
+        text = file.text(key)
+        if key.type == "keyword":  # `dns_query: ` in the keyword form
+            edits.append(Edit(path, key.start_byte, key.start_byte + len(text.split(":")[0].encode()), query.key))
+        else:
+            edits.append(Edit(path, key.start_byte, key.end_byte, f":{query.key}"))
+    if not edits:
+        return None
+    return Fix(SAFE, f"set :{query.app}, :{query.key} as the DNSCluster child reads it", tuple(edits))
 
 
 def _query_entry_elsewhere(app: App, query):
@@ -187,7 +251,7 @@ def query_invalid(app: App) -> Iterator[Finding]:
             yield Finding(query.span,
                           f"the DNSCluster query `{text}` cannot find peers: {why}; DNSCluster swallows lookup "
                           f"errors, so Node.list() stays empty with nothing logged; use "
-                          f"`${{FLY_APP_NAME}}.internal`")
+                          f"`${{FLY_APP_NAME}}.internal`", _query_value_fix(app, query))
             break
 
 
@@ -208,10 +272,30 @@ def query_app_mismatch(app: App) -> Iterator[Finding]:
         if not named or app.fly_app in named:
             continue
         shown = ", ".join(f"{n}.internal" for n in named if n)
+        fix = _query_value_fix(app, query) if len(query.entries) == 1 else None
         yield Finding(query.span,
                       f"the DNSCluster query names {shown}, but {app.toml_path} deploys app `{app.fly_app}`: its "
                       f"machines look up another app and never find each other; use `${{FLY_APP_NAME}}.internal` "
-                      f"(or `{app.fly_app}.internal`)")
+                      f"(or `{app.fly_app}.internal`)", fix)
+
+
+def _query_value_fix(app: App, query):
+    """Make DNS_CLUSTER_QUERY `${FLY_APP_NAME}.internal` where it is written in env.sh.eex (right for every
+    toml that deploys the project), or `<app>.internal` in fly.toml (which does not expand variables)."""
+    from pathlib import Path
+
+    from fly_cluster_lint.fixes import SAFE, Edit, Fix
+    from fly_cluster_lint.model.environment import ENV_SH, FLY_TOML
+
+    setting = query.setting
+    if setting is None or setting.span is None or setting.layer not in (ENV_SH, FLY_TOML) or query.split:
+        return None
+    span = setting.span
+    text = '"${FLY_APP_NAME}.internal"' if setting.layer == ENV_SH else f'"{app.fly_app}.internal"'
+    if setting.layer == FLY_TOML and not app.fly_app:
+        return None
+    source = app.files.of_span(span)
+    return Fix(SAFE, f"set DNS_CLUSTER_QUERY to {text}", (Edit(str(source.path), span.start_byte, span.end_byte, text),))
 
 
 def query_env_gated(app: App) -> Iterator[Finding]:
@@ -236,10 +320,15 @@ def query_env_gated(app: App) -> Iterator[Finding]:
     if not gated or _mix_env(docker, stage, release) == "prod":
         return
     query = gated[0]
+    from fly_cluster_lint.fixes import SAFE, Fix
+    from fly_cluster_lint.fixes.edits import insert_lines_before
+
+    fix = Fix(SAFE, "build the release with MIX_ENV=prod",
+              (insert_lines_before(docker.source, release.start, ['ENV MIX_ENV="prod"']),))
     yield Finding(release.span,
                   f"config/runtime.exs sets :{query.app}, :{query.key} only when config_env() == :prod, but this "
                   f"stage runs `mix release` without MIX_ENV=prod (unset means dev): the query is nil and "
-                  f"clustering is silently off; add `ENV MIX_ENV=\"prod\"` before this line")
+                  f"clustering is silently off; add `ENV MIX_ENV=\"prod\"` before this line", fix)
 
 
 def _mix_env(docker, stage, release) -> str | None:
@@ -293,9 +382,19 @@ def query_needs_newer_dns_cluster(app: App) -> Iterator[Finding]:
     if ok is None or ok:
         return
     query = lists[0]
+    fix = None
+    project = next((p for p in app.projects if "dns_cluster" in p.deps and p.file is not None), None)
+    if project is not None:
+        from fly_cluster_lint.fixes import UNSAFE, Edit, Fix
+
+        dep = project.deps["dns_cluster"]
+        fix = Fix(UNSAFE, "require dns_cluster ~> 0.2 (then run `mix deps.update dns_cluster`)",
+                  (Edit(str(project.file.source.path), dep.span.start_byte, dep.span.end_byte,
+                        '{:dns_cluster, "~> 0.2"}'),))
     yield Finding(query.span,
                   f"this DNSCluster query is a list (or a {{basename, query}} tuple), which dns_cluster accepts from "
-                  f"0.2.0 on, but {why}: the child raises ArgumentError at boot; require `{{:dns_cluster, \"~> 0.2\"}}`")
+                  f"0.2.0 on, but {why}: the child raises ArgumentError at boot; require `{{:dns_cluster, \"~> 0.2\"}}`",
+                  fix)
 
 
 def discovery_duplicate(app: App) -> Iterator[Finding]:

@@ -24,11 +24,35 @@ def ecto_ipv6_not_wired(app: App) -> Iterator[Finding]:
         if wiring.kind in ("env", "literal"):
             continue
         span = wiring.entry.file.span(wiring.entry.key_node) if wiring.entry is not None else repo.file.span(repo.node)
+        fix = _wire_fix(wiring.entry) if wiring.kind == "none" and wiring.entry is not None else None
         yield Finding(span,
                       f"{repo.module} gets no IPv6 socket options (`socket_options: maybe_ipv6`) in any config a "
                       f"prod release loads: Fly's .internal/.flycast databases are IPv6-only and the Repo fails "
                       f"with :nxdomain; in config/runtime.exs add `maybe_ipv6 = if System.get_env(\"ECTO_IPV6\") "
-                      f"in ~w(true 1), do: [:inet6], else: []` and `socket_options: maybe_ipv6` to the Repo config")
+                      f"in ~w(true 1), do: [:inet6], else: []` and `socket_options: maybe_ipv6` to the Repo config", fix)
+
+
+MAYBE_IPV6 = 'maybe_ipv6 = if System.get_env("ECTO_IPV6") in ~w(true 1), do: [:inet6], else: []'
+
+
+def _wire_fix(entry):
+    """The Phoenix wiring: `maybe_ipv6 = ...` before the Repo config (unless the file has it) and
+    `socket_options: maybe_ipv6` in it. Only for a keyword-list Repo config in runtime.exs."""
+    from fly_cluster_lint.fixes import SAFE, Fix
+    from fly_cluster_lint.fixes.edits import add_keyword, insert_lines_before
+
+    file = entry.file
+    if not entry.runtime or entry.value.type != "keywords":
+        return None
+    edits = []
+    defined = any(n.type == "binary_operator" and file.text(n).startswith("maybe_ipv6 =") for n in file.walk())
+    if not defined:
+        edits.append(insert_lines_before(file.source, entry.node.start_byte, [MAYBE_IPV6, ""]))
+    keyword = add_keyword(file, entry.value, "socket_options: maybe_ipv6")
+    if keyword is None:
+        return None
+    edits.append(keyword)
+    return Fix(SAFE, "give the Repo IPv6 socket options from ECTO_IPV6", tuple(edits))
 
 
 def ecto_ipv6_unset(app: App) -> Iterator[Finding]:
@@ -49,10 +73,12 @@ def ecto_ipv6_unset(app: App) -> Iterator[Finding]:
                 return  # FCL103 explains it: set only in a builder stage
         read = wiring.entry.file.span(wiring.entry.key_node) if wiring.entry is not None else None
         where = f" ({read.file}:{read.line})" if read else ""
+        from fly_cluster_lint.fixes.envsh import ECTO_IPV6, export_fix
+
         yield Finding(app.env_sh_insertion() if app.env_sh is not None or app.env_sh_error else missing_span(app.env_sh_display),
                       f"{VAR} is not set, so {repo.module} connects over IPv4{where}: Fly's .internal/.flycast "
                       f"databases are IPv6-only and connections fail with :nxdomain; add `export {VAR}=\"true\"` "
-                      f"to {app.env_sh_display}")
+                      f"to {app.env_sh_display}", export_fix(app, ECTO_IPV6, "IPv6 for the Repo"))
         return
 
 
@@ -67,7 +93,10 @@ def ecto_ipv6_value(app: App) -> Iterator[Finding]:
     text = value.literal
     if text is None or text in ("true", "1"):
         return
+    from fly_cluster_lint.checks.node_name import _replace_value_fix
+
+    fix = _replace_value_fix(app, value.setting, '"true"', "set ECTO_IPV6 to true", safe=False)
     yield Finding(value.setting.span,
                   f"ECTO_IPV6 is `{text}`: the Phoenix 1.7+ check `System.get_env(\"ECTO_IPV6\") in ~w(true 1)` "
                   f"treats it as off (the Repo connects over IPv4 and Fly's databases fail with :nxdomain), while "
-                  f"the 1.6 truthiness check treats even `false` as on; use `true` or `1`")
+                  f"the 1.6 truthiness check treats even `false` as on; use `true` or `1`", fix)

@@ -28,11 +28,20 @@ def env_sh_missing(app: App) -> Iterator[Finding]:
     where = app.env_sh_display
     custom = app.release.rel_templates_path if app.release is not None else None
     origin = f" (rel_templates_path is `{custom}` in mix.exs)" if custom else ""
+    fix = None
+    if not any(app.files.exists(app.rel_dir / name) for name in NEAR_MISSES):  # else FCL003 renames that file
+        from fly_cluster_lint.fixes import SAFE, Fix
+        from fly_cluster_lint.fixes.edits import create_env_sh
+        from fly_cluster_lint.fixes.envsh import wanted
+
+        if app.environment.complete:
+            fix = Fix(SAFE, f"create {where} with the Fly block", (create_env_sh(app, wanted(app)),))
     yield Finding(
         missing_span(where),
         f"{where} does not exist{origin}: the release boots with RELEASE_DISTRIBUTION=sname, no node name "
         f"on the private network and no -proto_dist inet6_tcp, so no node ever joins a cluster; create it "
         f"with the Fly block (`if [ -n \"$FLY_APP_NAME\" ]; then export RELEASE_DISTRIBUTION=name ...`)",
+        fix,
     )
 
 
@@ -45,18 +54,22 @@ def env_sh_misnamed(app: App) -> Iterator[Finding]:
         return
     folder = app.rel_dir
     app.files.note(folder)
-    for name in NEAR_MISSES:
+    present = [name for name in NEAR_MISSES if app.files.exists(folder / name)]
+    for name in present:
         path = folder / name
-        if not path.is_file():
-            continue
         shown = display(path)
-        if app.env_sh_path.is_file():
+        fix = None
+        if app.files.exists(app.env_sh_path):
             message = (f"{shown} is never read: mix release only renders {app.env_sh_display}; move what it sets "
                        f"into {app.env_sh_display} and delete it")
         else:
             message = (f"{shown} looks like a misnamed {app.env_sh_display}: mix release ignores it, so none of its "
                        f"exports reach the release; rename it to env.sh.eex")
-        yield Finding(app.file_start(path), message)
+            if len(present) == 1:
+                from fly_cluster_lint.fixes import SAFE, Fix, Rename
+
+                fix = Fix(SAFE, f"rename {shown} to {app.env_sh_display}", (Rename(str(path), str(app.env_sh_path)),))
+        yield Finding(app.file_start(path), message, fix)
 
 
 def rel_not_copied(app: App) -> Iterator[Finding]:
@@ -82,8 +95,13 @@ def rel_not_copied(app: App) -> Iterator[Finding]:
                             f"{consequence}; remove the rule or add `!{target}`")
         return
     if copies_before(docker, stage, release, target + "/env.sh.eex") is None:
+        from fly_cluster_lint.fixes import SAFE, Fix
+        from fly_cluster_lint.fixes.edits import insert_lines_before
+
+        fix = Fix(SAFE, f"add `COPY {target} {target}` before `RUN mix release`",
+                  (insert_lines_before(docker.source, release.start, [f"COPY {target} {target}"]),))
         yield Finding(release.span, f"this stage runs `mix release` but never copies {target}/ before it: "
-                                    f"{consequence}; add `COPY {target} {target}` before this line")
+                                    f"{consequence}; add `COPY {target} {target}` before this line", fix)
 
 
 BASHISMS = {
@@ -151,7 +169,11 @@ def env_not_exported(app: App) -> Iterator[Finding]:
         for setting, _ in value.history:
             if setting.layer == ENV_SH:
                 item = setting.origin
+                from fly_cluster_lint.fixes import SAFE, Edit, Fix
+
+                fix = Fix(SAFE, f"export {name}", (Edit(str(script.source.path), item.span.start_byte,
+                                                        item.span.start_byte, "export "),))
                 yield Finding(item.name_span,
                               f"{name} is assigned without `export`, so the shell keeps it and the VM never sees "
-                              f"it; write `export {name}=...`")
+                              f"it; write `export {name}=...`", fix)
                 break

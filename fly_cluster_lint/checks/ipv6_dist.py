@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from pathlib import Path
+
 from fly_cluster_lint.diagnostics import Finding
 from fly_cluster_lint.model.environment import ERL_FLAG_VARS, count_flag
 from fly_cluster_lint.parsers.words import Eex, Lit
@@ -74,12 +76,27 @@ def proto_dist_missing(app: App) -> Iterator[Finding]:
             origin = f" set at {where.file}:{where.line}" if where else ""
             yield Finding(value.setting.span,
                           f"{var} is replaced here and the new value drops `-proto_dist inet6_tcp`{origin}: "
-                          f"{CONSEQUENCE}; keep the flag in this assignment (exactly once)")
+                          f"{CONSEQUENCE}; keep the flag in this assignment (exactly once)",
+                          _append_flag_fix(app, value.setting))
             return
+    from fly_cluster_lint.fixes.envsh import PROTO_DIST, export_fix
+
     yield Finding(app.env_sh_insertion(),
                   f"no `-proto_dist inet6_tcp` in ERL_AFLAGS, ERL_FLAGS, ERL_ZFLAGS, ELIXIR_ERL_OPTIONS or "
                   f"vm.args.eex: {CONSEQUENCE}; add `export ERL_AFLAGS=\"-proto_dist inet6_tcp\"` to "
-                  f"{app.env_sh_display}")
+                  f"{app.env_sh_display}", export_fix(app, PROTO_DIST, "IPv6 distribution"))
+
+
+def _append_flag_fix(app: App, setting):
+    """Put the flag back into a double-quoted assignment that dropped it."""
+    from fly_cluster_lint.fixes import SAFE, Edit, Fix
+
+    span = setting.span
+    source = app.files.of_span(span) if span is not None and setting.layer == "env.sh.eex" else None
+    if source is None or source.data[span.end_byte - 1:span.end_byte] != b'"':
+        return None
+    return Fix(SAFE, "add -proto_dist inet6_tcp to this assignment",
+               (Edit(str(source.path), span.end_byte - 1, span.end_byte - 1, " -proto_dist inet6_tcp"),))
 
 
 def proto_dist_duplicate(app: App) -> Iterator[Finding]:
@@ -93,10 +110,52 @@ def proto_dist_duplicate(app: App) -> Iterator[Finding]:
         if second[1] is None or second[1] in reported:
             continue
         reported.add(second[1])
+        keep_in_env_sh = [o for o in found if o[1] is not None and o[1].file == app.env_sh_display]
+        drop = next((o for o in found if o not in keep_in_env_sh[:1]), None) if keep_in_env_sh else None
         yield Finding(second[1],
                       f"`-proto_dist` is given twice to `bin/{app.release_name or 'app'} {command}` (here and in "
                       f"{first[0]}): Erlang then ignores both and silently falls back to IPv4 (inet_tcp), so peers "
-                      f"get :pang; keep exactly one")
+                      f"get :pang; keep exactly one", _drop_flag_fix(app, drop[1]) if drop else None)
+
+
+def _drop_flag_fix(app: App, span):
+    """Remove `-proto_dist <value>` from the other place (a Dockerfile ENV, fly.toml or vm.args.eex value),
+    keeping the one in env.sh.eex. When nothing else is left in a one-pair ENV or a vm.args line, the whole
+    line goes."""
+    from fly_cluster_lint.fixes import SAFE, Edit, Fix
+
+    source = app.files.of_span(span)
+    if source is None:
+        return None
+    text = source.data[span.start_byte:span.end_byte].decode("utf-8", "replace")
+    line = source.line_span(span.line)
+    line_text = source.data[line.start_byte:line.end_byte].decode("utf-8", "replace")
+    if text == FLAG:  # vm.args: the flag word; its value is the next word on the line
+        rest = line_text[span.column - 1:].split()
+        if rest[:1] == [FLAG] and len(rest) >= 2 and len(line_text.split()) == 2:
+            end = line.end_byte + (2 if source.data[line.end_byte:line.end_byte + 2] == b"\r\n" else 1)
+            return Fix(SAFE, "remove the second -proto_dist", (Edit(str(source.path), line.start_byte, end, ""),))
+        return None
+    at = text.find(FLAG)
+    if at < 0:
+        return None
+    words = text[at:].split()
+    if len(words) < 2:
+        return None
+    removed = FLAG + text[at + len(FLAG):].split(words[1], 1)[0] + words[1]
+    start = span.start_byte + len(text[:at].encode())
+    end = start + len(removed.encode())
+    before = text[:at]
+    after = text[at + len(removed):]
+    if before.endswith(" "):
+        start -= 1
+    elif after.startswith(" "):
+        end += 1
+    remaining = (before.rstrip() + after).strip().strip("\"'")
+    if not remaining and line_text.lstrip().upper().startswith("ENV ") and line_text.count("=") <= 1:
+        end_line = line.end_byte + (2 if source.data[line.end_byte:line.end_byte + 2] == b"\r\n" else 1)
+        return Fix(SAFE, "remove the ENV that repeats -proto_dist", (Edit(str(source.path), line.start_byte, end_line, ""),))
+    return Fix(SAFE, "remove the second -proto_dist", (Edit(str(source.path), start, end, ""),))
 
 
 def proto_dist_builder_only(app: App) -> Iterator[Finding]:
@@ -111,17 +170,22 @@ def proto_dist_builder_only(app: App) -> Iterator[Finding]:
     if found is not None and not found:
         flagged = [s for var in ERL_FLAG_VARS for s in builder_only_env(docker, var) if _own_count(s.parts)]
         if flagged:
+            from fly_cluster_lint.fixes.envsh import PROTO_DIST, export_fix
+
             yield Finding(flagged[0].value_span,
                           f"`-proto_dist inet6_tcp` is set only in a build stage, which the final image does not "
                           f"inherit (it starts `FROM {docker.final.base}`): {CONSEQUENCE}; set it in "
-                          f"{app.env_sh_display} (or in the final stage)")
+                          f"{app.env_sh_display} (or in the final stage)", export_fix(app, PROTO_DIST, "IPv6 distribution"))
     if env.effective("ECTO_IPV6") is None:
         flagged = builder_only_env(docker, "ECTO_IPV6")
         if flagged:
+            from fly_cluster_lint.fixes.envsh import ECTO_IPV6, export_fix
+
             yield Finding(flagged[0].value_span,
                           f"ECTO_IPV6 is set only in a build stage, which the final image does not inherit (it starts "
                           f"`FROM {docker.final.base}`): the Repo connects over IPv4 and Fly's IPv6-only databases "
-                          f"fail with :nxdomain; set it in {app.env_sh_display} (or in the final stage)")
+                          f"fail with :nxdomain; set it in {app.env_sh_display} (or in the final stage)",
+                          export_fix(app, ECTO_IPV6, "IPv6 for the Repo"))
 
 
 def proto_dist_not_for_remote(app: App) -> Iterator[Finding]:

@@ -34,10 +34,27 @@ def env_value_overridden(app: App) -> Iterator[Finding]:
                 continue
             where = value.setting.span
             origin = "fly.toml [env]" if setting.layer == FLY_TOML else "the Dockerfile"
+            fix = _delete_toml_line(app, setting) if setting.layer == FLY_TOML else None
             yield Finding(setting.span,
                           f"{setting.var} from {origin} never reaches the release: {where.file}:{where.line} "
                           f"exports `{render(value.setting.parts)}` unconditionally at boot, which replaces it; "
-                          f"delete one of them, or guard the export with `${{{setting.var}:-...}}`")
+                          f"delete one of them, or guard the export with `${{{setting.var}:-...}}`", fix)
+
+
+def _delete_toml_line(app: App, setting):
+    """Delete a dead `KEY = "value"` line of fly.toml [env] (unsafe: someone may rely on it off Fly)."""
+    from pathlib import Path
+
+    from fly_cluster_lint.fixes import UNSAFE, Edit, Fix
+
+    source = app.files.of_span(setting.span)
+    line = source.line_span(setting.span.line)
+    text = source.data[line.start_byte:line.end_byte].decode("utf-8", "replace").strip()
+    if not text.startswith(setting.var) and not text.startswith(f'"{setting.var}"'):
+        return None
+    end = line.end_byte + (2 if source.data[line.end_byte:line.end_byte + 2] == b"\r\n" else 1)
+    return Fix(UNSAFE, f"delete the dead {setting.var} from fly.toml [env]",
+               (Edit(str(source.path), line.start_byte, min(end, len(source.data)), ""),))
 
 
 DISTILLERY = ("foreground", "console", "console_clean")

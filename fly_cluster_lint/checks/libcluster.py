@@ -171,10 +171,16 @@ def libcluster_bad_option(app: App) -> Iterator[Finding]:
                               f"`.internal` names have AAAA records only (support came in 3.2.2), so it finds no "
                               f"peer; upgrade to `{{:libcluster, \"~> 3.3\"}}`")
             if "poll_interval" in config:
+                from fly_cluster_lint.fixes import SAFE, Edit, Fix
+
+                key = file.key_node(config["poll_interval"])
+                fix = Fix(SAFE, "rename poll_interval to polling_interval",
+                          (Edit(str(file.source.path), key.start_byte, key.start_byte + len("poll_interval"),
+                                "polling_interval"),))
                 yield Finding(file.span(file.key_node(config["poll_interval"])),
                               "DNSPoll has no `poll_interval` option (the docs say so, the code reads "
                               "`polling_interval`): this value is ignored and polling runs every 5 s; rename it to "
-                              "`polling_interval`")
+                              "`polling_interval`", fix)
             for key in ("query", "node_basename"):
                 if key not in config:
                     yield Finding(file.span(topology),

@@ -24,22 +24,92 @@ def distribution_not_name(app: App) -> Iterator[Finding]:
     if value is None or value.parts is None:
         return
     if value.setting.layer == DEFAULT:
+        from fly_cluster_lint.fixes import SAFE, Fix
+        from fly_cluster_lint.fixes.edits import add_line_after_fly_block
+        from fly_cluster_lint.fixes.envsh import DISTRIBUTION
+
+        edits = add_line_after_fly_block(app, DISTRIBUTION)
+        fix = Fix(SAFE, f"add `{DISTRIBUTION}` to {app.env_sh_display}", tuple(edits)) if edits else None
         yield Finding(app.env_sh_insertion(),
                       "RELEASE_DISTRIBUTION is not set, so the release starts with short names (sname): "
                       "DNSCluster needs long names (name@<ip>) and connects to no peer; add "
-                      f"`export RELEASE_DISTRIBUTION=\"name\"` to {app.env_sh_display}")
+                      f"`export RELEASE_DISTRIBUTION=\"name\"` to {app.env_sh_display}", fix)
         return
     text = value.literal
     if text is None or text == "name":
         return
     where = value.setting.span
+    fix = _replace_value_fix(app, value.setting, '"name"', "set RELEASE_DISTRIBUTION to name", safe=False)
     if text in ("sname", "none"):
         what = ("short names: a node name with an IP host cannot start, and DNSCluster warns that long "
                 "names are required" if text == "sname" else "no distribution at all: the node never clusters")
-        yield Finding(where, f"RELEASE_DISTRIBUTION is `{text}`, which means {what}; set it to `name`")
+        yield Finding(where, f"RELEASE_DISTRIBUTION is `{text}`, which means {what}; set it to `name`", fix)
     else:
         yield Finding(where, f"RELEASE_DISTRIBUTION is `{text}`: the release script accepts only name, sname or "
-                             f"none and exits at boot; set it to `name`")
+                             f"none and exits at boot; set it to `name`",
+                      _replace_value_fix(app, value.setting, '"name"', "set RELEASE_DISTRIBUTION to name", safe=True))
+
+
+def _replace_value_fix(app: App, setting, text: str, message: str, safe: bool):
+    """Replace a value written in env.sh.eex or fly.toml [env] (by its span)."""
+    from pathlib import Path
+
+    from fly_cluster_lint.fixes import SAFE, UNSAFE, Edit, Fix
+
+    span = setting.span
+    if span is None or setting.layer not in (ENV_SH, FLY_TOML):
+        return None
+    source = app.files.of_span(span)
+    if source is None:
+        return None
+    return Fix(SAFE if safe else UNSAFE, message, (Edit(str(source.path), span.start_byte, span.end_byte, text),))
+
+
+def _node_part_fix(app: App, value, part: str, replacement: str, message: str, safe: bool):
+    """Replace the basename (`part="base"`) or the host (`part="host"`) of a RELEASE_NODE written in
+    env.sh.eex, by the byte offset of its `@` in the source."""
+    from pathlib import Path
+
+    from fly_cluster_lint.fixes import SAFE, UNSAFE, Edit, Fix
+
+    setting = value.setting
+    span = setting.span
+    if setting.layer != ENV_SH or span is None:
+        return None
+    source = app.files.of_span(span)
+    raw = source.data[span.start_byte:span.end_byte].decode("utf-8", "replace")
+    quoted = len(raw) >= 2 and raw[0] == raw[-1] and raw[0] in "\"'"
+    inner_start = 1 if quoted else 0
+    inner_end = len(raw) - 1 if quoted else len(raw)
+    at = _top_level_at(raw, inner_start, inner_end)
+    if at is None:
+        return None
+    if part == "host":
+        start, end = at + 1, inner_end
+    else:
+        start, end = inner_start, at
+    b_start = span.start_byte + len(raw[:start].encode())
+    b_end = span.start_byte + len(raw[:end].encode())
+    return Fix(SAFE if safe else UNSAFE, message, (Edit(str(source.path), b_start, b_end, replacement),))
+
+
+def _top_level_at(raw: str, start: int, end: int) -> int | None:
+    """The `@` of a node name, outside ${...} and $(...)."""
+    depth = 0
+    found = None
+    i = start
+    while i < end:
+        ch = raw[i]
+        if ch == "$" and i + 1 < end and raw[i + 1] in "{(":
+            depth += 1
+            i += 2
+            continue
+        if ch in "})" and depth:
+            depth -= 1
+        elif ch == "@" and not depth:
+            found = i
+        i += 1
+    return found
 
 
 def node_name_missing(app: App) -> Iterator[Finding]:
@@ -51,11 +121,14 @@ def node_name_missing(app: App) -> Iterator[Finding]:
     if value is not None and value.setting.layer != DEFAULT:
         return
     app_name = app.fly_app or "${FLY_APP_NAME}"
+    from fly_cluster_lint.fixes.envsh import export_fix, node_export
+
     yield Finding(app.env_sh_insertion(),
                   f"RELEASE_NODE is not set, so every machine's node is named `{app.release_name or '<release>'}` "
                   f"with no private IPv6 host: DNSCluster connects to <basename>@<6PN address> and never finds "
                   f"a peer; add `export RELEASE_NODE=\"${{FLY_APP_NAME}}-${{FLY_IMAGE_REF##*-}}@${{FLY_PRIVATE_IP}}\"` "
-                  f"inside `if [ -n \"$FLY_APP_NAME\" ]` in {app.env_sh_display} (app {app_name})")
+                  f"inside `if [ -n \"$FLY_APP_NAME\" ]` in {app.env_sh_display} (app {app_name})",
+                  export_fix(app, node_export(app), "node name"))
 
 
 def _node(app: App):
@@ -95,7 +168,8 @@ def node_host_not_private_ip(app: App) -> Iterator[Finding]:
     yield Finding(value.setting.span,
                   f"the host of RELEASE_NODE is `{shown}`, not the machine's private IPv6 address: DNSCluster "
                   f"connects to <basename>@<6PN address>, the names never match, peers get :pang and "
-                  f"Node.list() stays empty; {fix}")
+                  f"Node.list() stays empty; {fix}",
+                  _node_part_fix(app, value, "host", "${FLY_PRIVATE_IP}", "use ${FLY_PRIVATE_IP} as the host", True))
 
 
 def _is_private_ip(host: tuple) -> bool:
@@ -129,11 +203,15 @@ def node_basename_varies(app: App) -> Iterator[Finding]:
             isinstance(part, Cmd) and "hostname" in part.text)
         if varies:
             shown = render((part,))
+            from fly_cluster_lint.fixes.envsh import node_export
+
+            base = node_export(app).split('"')[1].split("@")[0]
             yield Finding(value.setting.span,
                           f"the node basename contains `{shown}`, which differs on every machine: DNSCluster looks "
                           f"each peer up as <its own basename>@<ip>, so no two machines ever match and Node.list() "
                           f"stays empty; use a basename all machines share, e.g. "
-                          f"`${{FLY_APP_NAME}}-${{FLY_IMAGE_REF##*-}}`")
+                          f"`${{FLY_APP_NAME}}-${{FLY_IMAGE_REF##*-}}`",
+                          _node_part_fix(app, value, "base", base, f"use {base} as the basename", False))
             return
 
 
@@ -153,10 +231,14 @@ def node_basename_invalid(app: App) -> Iterator[Finding]:
     bad = sorted({ch for ch in literal if not (ch.isascii() and (ch.isalnum() or ch in "_-"))})
     if bad:
         chars = " ".join(f"`{c}`" for c in bad)
+        from fly_cluster_lint.fixes.envsh import node_export
+
+        base = node_export(app).split('"')[1].split("@")[0]
         yield Finding(value.setting.span,
                       f"the RELEASE_NODE basename `{render(basename)}` contains {chars}: Erlang accepts only letters, "
                       f"digits, `_` and `-` before `@`, so the node does not boot (\"Invalid node name!\"); "
-                      f"remove them (e.g. drop `<%= @release.version %>`)")
+                      f"remove them (e.g. drop `<%= @release.version %>`)",
+                      _node_part_fix(app, value, "base", base, f"use {base} as the basename", True))
 
 
 def _set_outside_env_sh(setting) -> bool:

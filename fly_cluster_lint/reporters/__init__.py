@@ -5,7 +5,8 @@ from __future__ import annotations
 FORMATS = ("text", "json", "github", "sarif")
 
 
-def render(fmt: str, result, *, color: bool = False, quiet: bool = False, statistics: bool = False) -> str:
+def render(fmt: str, result, *, color: bool = False, quiet: bool = False, statistics: bool = False,
+           fixed: int | None = None) -> str:
     import importlib
 
     if statistics:
@@ -14,7 +15,7 @@ def render(fmt: str, result, *, color: bool = False, quiet: bool = False, statis
         return text.statistics(result)
     module = importlib.import_module(f"fly_cluster_lint.reporters.{fmt}")
     if fmt == "text":
-        return module.render(result, color=color, quiet=quiet)
+        return module.render(result, color=color, quiet=quiet, fixed=fixed)
     return module.render(result, color=color)
 
 

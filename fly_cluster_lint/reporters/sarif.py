@@ -62,6 +62,9 @@ def document(result) -> dict:
             "partialFingerprints": {"flyClusterLint/v1": fingerprint},
             "properties": {"app": d.app, "slug": d.slug},
         })
+        fixes = _fixes(d, result)
+        if fixes:
+            results[-1]["fixes"] = fixes
     return {
         "$schema": SCHEMA,
         "version": "2.1.0",
@@ -74,6 +77,27 @@ def document(result) -> dict:
             "results": results,
         }],
     }
+
+
+def _fixes(diagnostic, result) -> list:
+    """SARIF `fixes`: one fix with an artifactChange per file, replacements by region."""
+    from fly_cluster_lint.reporters.json import fix_document
+
+    doc = fix_document(diagnostic.fix, result)
+    if not doc or not doc["edits"]:
+        return []
+    changes: dict[str, list] = {}
+    for edit in doc["edits"]:
+        changes.setdefault(edit["file"], []).append({
+            "deletedRegion": {"startLine": edit["line"], "startColumn": edit["column"], "endLine": edit["end_line"],
+                              "endColumn": edit["end_column"]},
+            "insertedContent": {"text": edit["content"]},
+        })
+    return [{
+        "description": {"text": f"{doc['message']} ({doc['applicability']})"},
+        "artifactChanges": [{"artifactLocation": {"uri": _uri(f), "uriBaseId": "%SRCROOT%"}, "replacements": r}
+                            for f, r in changes.items()],
+    }]
 
 
 def _uri(file: str) -> str:

@@ -11,7 +11,7 @@ COLORS = {"error": "\033[1;31m", "warning": "\033[1;33m", "info": "\033[1;36m", 
           "reset": "\033[0m", "caret": "\033[31m"}
 
 
-def render(result, *, color: bool = False, quiet: bool = False) -> str:
+def render(result, *, color: bool = False, quiet: bool = False, fixed: int | None = None) -> str:
     def paint(kind: str, text: str) -> str:
         return f"{COLORS[kind]}{text}{COLORS['reset']}" if color else text
 
@@ -39,10 +39,11 @@ def render(result, *, color: bool = False, quiet: bool = False) -> str:
             sources[source.display] = source
     for diag in result.diagnostics:
         span = diag.span
-        head = f"{span.file}:{span.line}:{span.column}: {diag.code} {diag.severity}: {diag.message}"
+        marker = "[*] " if diag.fix is not None and diag.fix.applicability == "safe" else ""
+        head = f"{span.file}:{span.line}:{span.column}: {diag.code} {marker}{diag.severity}: {diag.message}"
         if color:
             where = f"{span.file}:{span.line}:{span.column}:"
-            label = f"{diag.code} {diag.severity}:"
+            label = f"{diag.code} {marker}{diag.severity}:"
             head = paint("bold", where) + " " + paint(diag.severity, label) + " " + diag.message
         lines.append(head)
         source = sources.get(span.file)
@@ -62,7 +63,16 @@ def render(result, *, color: bool = False, quiet: bool = False) -> str:
             lines.append(" " + paint("dim", f"{span.line} |") + " " + text)
             lines.append(" " + paint("dim", gutter) + " " + " " * (column - 1) + paint("caret", carets))
         lines.append("")
+    if fixed:
+        lines.append(f"Fixed {fixed} finding{'' if fixed == 1 else 's'}; linted again:")
     lines.append(summary(result))
+    safe = sum(1 for d in result.diagnostics if d.fix is not None and d.fix.applicability == "safe")
+    unsafe = sum(1 for d in result.diagnostics if d.fix is not None and d.fix.applicability == "unsafe")
+    if safe or unsafe:
+        hint = f"[*] {safe} fixable with `--fix`" if safe else ""
+        if unsafe:
+            hint += ("; " if hint else "") + f"{unsafe} more with `--fix --unsafe-fixes`"
+        lines.append(hint + " (`--diff` shows the change first).")
     return mask("\n".join(lines), result.secrets) + "\n"
 
 
