@@ -31,6 +31,10 @@ def explain_text(rule) -> str:
     example("Example", rule.bad)
     example("Use instead", rule.good)
     section("How to fix", rule.fix)
+    automatic = {"safe": "safe: `fly-cluster-lint --fix` applies it",
+                 "unsafe": "unsafe (it may change behaviour you rely on): applied with `--fix --unsafe-fixes`",
+                 "none": "none: fix it by hand as described above"}[rule.fix_kind]
+    out += ["Automatic fix", f"  {automatic}", ""]
     out.append("References")
     out.extend(f"  {ref}" for ref in rule.references)
     out.append("")
@@ -38,10 +42,11 @@ def explain_text(rule) -> str:
 
 
 def rules_table(rules) -> str:
-    lines = [TABLE_BEGIN, "", "| code | slug | severity | what it finds |", "|---|---|---|---|"]
+    lines = [TABLE_BEGIN, "", "| code | slug | severity | fix | what it finds |", "|---|---|---|---|---|"]
     for rule in rules:
         summary = rule.summary.replace("|", "\\|")
-        lines.append(f"| [{rule.code}](rules/{rule.code}.yml) | `{rule.slug}` | {rule.severity} | {summary} |")
+        fix = {"safe": "safe", "unsafe": "unsafe", "none": "—"}[rule.fix_kind]
+        lines.append(f"| [{rule.code}](rules/{rule.code}.yml) | `{rule.slug}` | {rule.severity} | {fix} | {summary} |")
     lines += ["", TABLE_END]
     return "\n".join(lines)
 

@@ -111,13 +111,14 @@ def _suppress(result: Result, collected: dict, codes: frozenset, registry) -> li
     rule = registry.by_code().get(suppressions.UNUSED)
     if rule is None:
         return kept
-    reports = suppressions.unused(directives, codes) + [(e.span, e.message) for e in errors]
-    for span, message in reports:
+    sources = {s.display: s for s in result.files.sources()} if result.files is not None else {}
+    reports = suppressions.unused(directives, codes, sources) + [(e.span, e.message, None) for e in errors]
+    for span, message, fix in reports:
         app = _owner(result.apps, span.file)
         if app is None or not app.settings.enabled(rule.code):
             continue
         kept.append(Diagnostic(rule.code, rule.slug, app.settings.severity_of(rule.code, rule.severity), message, span,
-                               app.toml_path))
+                               app.toml_path, fix))
     return kept
 
 

@@ -102,6 +102,8 @@ def _load(path: Path) -> Rule:
     missing = [k for k in REQUIRED if k not in data]
     if missing:
         raise ToolError(f"{path}: rule definition lacks {', '.join(missing)}")
+    if data.get("fix_kind", "none") not in ("safe", "unsafe", "none"):
+        raise ToolError(f"{path}: fix_kind must be safe, unsafe or none")
     known = set(REQUIRED) | {"expect", "fix_kind"}
     return Rule(
         code=data["code"], slug=data["slug"], severity=data["severity"], summary=data["summary"].strip(),

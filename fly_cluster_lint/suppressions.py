@@ -96,14 +96,51 @@ def apply(diagnostics: list, all_directives: list[Directive], known: frozenset) 
     return kept
 
 
-def unused(all_directives: list[Directive], known: frozenset) -> list[tuple]:
-    """(span, message) for every code of a suppression that suppressed nothing or does not exist."""
+def unused(all_directives: list[Directive], known: frozenset, sources: dict | None = None) -> list[tuple]:
+    """(span, message, fix) for every code of a suppression that suppressed nothing or does not exist."""
     out = []
     for directive in all_directives:
-        for code, span in directive.codes:
+        stale = [(code, span) for code, span in directive.codes
+                 if code not in known or (code not in directive.used and code != UNUSED)]
+        for code, span in stale:
             if code not in known:
-                out.append((span, f"`{code}` in this suppression is not a rule code (see `fly-cluster-lint rules`)"))
-            elif code not in directive.used and code != UNUSED:
+                message = f"`{code}` in this suppression is not a rule code (see `fly-cluster-lint rules`)"
+            else:
                 where = "this file" if directive.line is None else f"line {directive.line}"
-                out.append((span, f"this suppression of {code} suppresses nothing on {where}; remove it"))
+                message = f"this suppression of {code} suppresses nothing on {where}; remove it"
+            source = (sources or {}).get(directive.file)
+            out.append((span, message, _removal(source, directive, span, len(stale) == len(directive.codes))))
     return out
+
+
+def _removal(source, directive: Directive, code_span, whole: bool):
+    """Remove a stale code from its suppression, or the whole comment when nothing in it is used."""
+    from fly_cluster_lint.fixes import SAFE, Edit, Fix
+
+    if source is None:
+        return None
+    path = str(source.path)
+    span = directive.span
+    if whole:
+        start, end = span.start_byte, span.end_byte
+        line = source.line_span(span.line)
+        before = source.data[line.start_byte:start]
+        if not before.strip():  # alone on its line: remove the line
+            start = line.start_byte
+            end = line.end_byte + (2 if source.data[line.end_byte:line.end_byte + 2] == b"\r\n" else 1)
+        else:
+            while start > line.start_byte and source.data[start - 1:start] in (b" ", b"\t"):
+                start -= 1
+        return Fix(SAFE, "remove the unused suppression", (Edit(path, start, min(end, len(source.data)), ""),))
+    start, end = code_span.start_byte, code_span.end_byte
+    after = source.data[end:end + 2]
+    if after.startswith(b","):
+        end += 1
+        while source.data[end:end + 1] == b" ":
+            end += 1
+    else:
+        while start > 0 and source.data[start - 1:start] in (b" ", b","):
+            start -= 1
+            if source.data[start:start + 1] == b",":
+                break
+    return Fix(SAFE, "remove the unused code from the suppression", (Edit(path, start, end, ""),))

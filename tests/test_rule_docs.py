@@ -68,3 +68,33 @@ def test_codes_slugs_and_severities_match_the_catalogue() -> None:
 def test_readme_rule_table_is_current() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert rules_table(RULES) in readme, "README rule table is stale: run `python -m fly_cluster_lint.docs`"
+
+
+def test_fix_kinds_match_the_fixes() -> None:
+    """A rule documented with a fix has a golden fix case; a rule documented without one never offers one."""
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    from conftest import BASE, FIXTURES, lint
+
+    fixed_cases = {p.name for p in (FIXTURES / "fixes").iterdir() if p.is_dir()}
+    offered: dict[str, set] = {}
+    for case in sorted((FIXTURES / "cases").iterdir()):
+        with tempfile.TemporaryDirectory() as tmp:
+            project = Path(tmp) / "app"
+            shutil.copytree(BASE, project)
+            if (case / "delete.txt").exists():
+                for rel in (case / "delete.txt").read_text().split():
+                    (project / rel).unlink()
+            if (case / "files").exists():
+                shutil.copytree(case / "files", project, dirs_exist_ok=True)
+            for d in lint(project).diagnostics:
+                if d.fix is not None:
+                    offered.setdefault(d.code, set()).add(d.fix.applicability)
+    for rule in RULES:
+        if rule.fix_kind == "none":
+            assert rule.code not in offered, rule.code
+        else:
+            assert any(name.startswith(rule.code.lower()) for name in fixed_cases), rule.code
+            assert rule.fix_kind in offered.get(rule.code, set()) or rule.code == "FCL201", rule.code

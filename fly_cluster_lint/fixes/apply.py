@@ -34,12 +34,24 @@ def run(paths, overrides, unsafe: bool):
         if state.first is None:
             state.first = result
         broken = {d.span.file for d in result.diagnostics if d.code == "FCL001"}
-        chosen = _choose([d for d in result.diagnostics if applicable(d, unsafe)], broken, result.files)
+        candidates = [d for d in result.diagnostics if applicable(d, unsafe) and _changes(d.fix, state, result.files)]
+        chosen = _choose(candidates, broken, result.files)
         if not chosen:
             break
         _apply(state, [d.fix for d in chosen], result.files)
         state.applied.extend(chosen)
     return state
+
+
+def _changes(fix, state: FixRun, files) -> bool:
+    """False for a fix whose edits would leave every file as it is (applying it again changes nothing)."""
+    for edit in fix.edits:
+        if not isinstance(edit, Edit):
+            return True
+        data = _content(state, Path(edit.path), files)
+        if data is None or data[edit.start:edit.end] != edit.content.encode("utf-8"):
+            return True
+    return False
 
 
 def _regions(fix) -> list[tuple[str, int, int]]:

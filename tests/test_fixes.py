@@ -1,0 +1,191 @@
+"""--fix, --unsafe-fixes and --diff: golden files for every fix, idempotence, the re-lint result, layout
+preservation (CRLF, tabs, no final newline, trailing commas, file modes) and crash safety."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import os
+import shutil
+import stat
+from pathlib import Path
+
+import pytest
+
+from conftest import BASE, FIXTURES, ROOT, make_project
+from fly_cluster_lint import cli
+
+FIX_CASES = sorted(p for p in (FIXTURES / "fixes").iterdir() if p.is_dir())
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        status = cli.main(["--no-cache", *args])
+    return status, out.getvalue(), err.getvalue()
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+
+def broken_copy(case: Path, dest: Path) -> Path:
+    source = FIXTURES / "cases" / (case / "input.txt").read_text().strip()
+    shutil.copytree(BASE, dest)
+    if (source / "delete.txt").exists():
+        for rel in (source / "delete.txt").read_text().split():
+            (dest / rel).unlink()
+    if (source / "files").exists():
+        shutil.copytree(source / "files", dest, dirs_exist_ok=True)
+    return dest
+
+
+def remaining(doc: dict, project: Path) -> list[str]:
+    return sorted(f"{Path(d['file']).relative_to(project).as_posix()}:{d['line']}:{d['column']}: {d['code']}"
+                  for d in doc["diagnostics"])
+
+
+@pytest.mark.parametrize("case", FIX_CASES, ids=[c.name for c in FIX_CASES])
+def test_fix_golden_idempotent_and_relinted(case, tmp_path) -> None:
+    project = broken_copy(case, tmp_path / "app")
+    before = snapshot(project)
+    flags = ["--unsafe-fixes"] if (case / "unsafe").exists() else []
+    status, out, err = run("--fix", *flags, "--format", "json", str(project))
+    assert err == ""
+    after = snapshot(project)
+    expected = snapshot(case / "expected")
+    changed = {k: v for k, v in after.items() if before.get(k) != v}
+    assert changed == expected
+    removed = (case / "removed.txt").read_text().split() if (case / "removed.txt").exists() else []
+    assert sorted(set(before) - set(after)) == removed
+    assert remaining(json.loads(out), project) == (case / "remaining.txt").read_text().split("\n")[:-1]
+    run("--fix", *flags, str(project))
+    assert snapshot(project) == after  # a second run changes nothing
+
+
+@pytest.mark.parametrize("case", [c for c in FIX_CASES if not (c / "unsafe").exists()][:8],
+                         ids=lambda c: c.name)
+def test_unsafe_fixes_need_the_flag_and_diff_writes_nothing(case, tmp_path) -> None:
+    project = broken_copy(case, tmp_path / "app")
+    before = snapshot(project)
+    plain_status, _, _ = run(str(project))
+    status, diff, _ = run("--diff", str(project))
+    assert snapshot(project) == before and status == plain_status
+    for name in snapshot(case / "expected"):
+        assert f"+++ b/{project.as_posix()}/{name}" in diff or f"rename to {project.as_posix()}/{name}" in diff
+
+
+def test_unsafe_fix_is_not_applied_without_the_flag(tmp_path) -> None:
+    case = FIXTURES / "fixes" / "fcl204-machine-id-unsafe"
+    project = broken_copy(case, tmp_path / "app")
+    before = snapshot(project)
+    status, out, _ = run(str(project))
+    assert "FCL204 error" in out and "1 more with `--fix --unsafe-fixes`" in out
+    run("--fix", str(project))
+    assert snapshot(project) == before
+
+
+def test_broken_example_is_clean_after_fix_but_for_the_cookie(tmp_path) -> None:
+    project = shutil.copytree(ROOT / "examples" / "hello_broken", tmp_path / "hello_broken")
+    status, diff, _ = run("--diff", str(project))
+    assert status == 1 and diff.count("+++ b/") == 2
+    status, out, _ = run("--fix", str(project))
+    assert status == 1
+    lines = out.splitlines()
+    assert "Fixed 5 findings; linted again:" in lines and "1 error, 0 warnings in 1 app." in lines
+    assert [l.split()[1] for l in lines if ": FCL" in l] == ["FCL401"]
+    assert any(l.startswith("  fly secrets set RELEASE_COOKIE=") and l.endswith("--app hello-broken") for l in lines)
+    status, out, _ = run("--format", "json", str(project))
+    assert [d["code"] for d in json.loads(out)["diagnostics"]] == ["FCL401"]
+
+
+def test_crlf_tabs_and_no_final_newline_are_kept(tmp_path) -> None:
+    env = (BASE / "rel/env.sh.eex").read_text().replace('  export ERL_AFLAGS="-proto_dist inet6_tcp"\n', "")
+    crlf = make_project(tmp_path / "crlf", {"rel/env.sh.eex": env.replace("\n", "\r\n").encode()})
+    run("--fix", str(crlf))
+    data = (crlf / "rel/env.sh.eex").read_bytes()
+    assert b'\texport' not in data and b'  export ERL_AFLAGS="-proto_dist inet6_tcp"\r\nfi\r\n' in data
+    assert data.count(b"\n") == data.count(b"\r\n")
+    tabs = make_project(tmp_path / "tabs", {"rel/env.sh.eex": env.replace("  export", "\texport")})
+    run("--fix", str(tabs))
+    assert '\texport ECTO_IPV6="true"\n\texport ERL_AFLAGS="-proto_dist inet6_tcp"\nfi\n' in (tabs / "rel/env.sh.eex").read_text()
+    flat = "#!/bin/sh\nexport RELEASE_DISTRIBUTION=name\nexport RELEASE_NODE=\"${FLY_APP_NAME}-${FLY_IMAGE_REF##*-}@${FLY_PRIVATE_IP}\"\nexport DNS_CLUSTER_QUERY=\"${FLY_APP_NAME}.internal\"\nexport ECTO_IPV6=true"
+    bare = make_project(tmp_path / "bare", {"rel/env.sh.eex": flat})
+    run("--fix", str(bare))
+    text = (bare / "rel/env.sh.eex").read_text()
+    assert text.startswith(flat + "\n\nif [ -n \"$FLY_APP_NAME\" ]; then\n") and not text.endswith("\n")
+    assert text.endswith('  export ERL_AFLAGS="-proto_dist inet6_tcp"\nfi')
+
+
+def test_elixir_layout_is_kept(tmp_path) -> None:
+    app = (BASE / "lib/hello/application.ex").read_text()
+    trailing = app.replace("      {DNSCluster, query: Application.get_env(:hello, :dns_cluster_query) || :ignore},\n", "").replace(
+        "{Phoenix.PubSub, name: Hello.PubSub}\n", "{Phoenix.PubSub, name: Hello.PubSub},\n")
+    project = make_project(tmp_path / "a", {"lib/hello/application.ex": trailing})
+    run("--fix", str(project))
+    assert ("      {Phoenix.PubSub, name: Hello.PubSub},\n"
+            "      {DNSCluster, query: Application.get_env(:hello, :dns_cluster_query) || :ignore},\n    ]") in \
+        (project / "lib/hello/application.ex").read_text()
+    one_line = app.replace(
+        "    children = [\n      Hello.Repo,\n      {DNSCluster, query: Application.get_env(:hello, :dns_cluster_query) || :ignore},\n"
+        "      {Phoenix.PubSub, name: Hello.PubSub}\n    ]\n", "    children = [Hello.Repo, {Phoenix.PubSub, name: Hello.PubSub}]\n")
+    project = make_project(tmp_path / "b", {"lib/hello/application.ex": one_line})
+    run("--fix", str(project))
+    assert ("children = [Hello.Repo, {Phoenix.PubSub, name: Hello.PubSub}, "
+            "{DNSCluster, query: Application.get_env(:hello, :dns_cluster_query) || :ignore}]") in \
+        (project / "lib/hello/application.ex").read_text()
+
+
+def test_file_mode_is_kept(tmp_path) -> None:
+    env = (BASE / "rel/env.sh.eex").read_text().replace('  export ERL_AFLAGS="-proto_dist inet6_tcp"\n', "")
+    project = make_project(tmp_path / "app", {"rel/env.sh.eex": env})
+    os.chmod(project / "rel/env.sh.eex", 0o750)
+    run("--fix", str(project))
+    assert stat.S_IMODE((project / "rel/env.sh.eex").stat().st_mode) == 0o750
+    assert "-proto_dist" in (project / "rel/env.sh.eex").read_text()
+    assert not [p for p in (project / "rel").iterdir() if p.name.startswith(".")]  # no temporary file left
+
+
+def test_original_survives_a_failed_write(tmp_path, monkeypatch) -> None:
+    from fly_cluster_lint.fixes import write
+
+    env = (BASE / "rel/env.sh.eex").read_text().replace('  export ERL_AFLAGS="-proto_dist inet6_tcp"\n', "")
+    project = make_project(tmp_path / "app", {"rel/env.sh.eex": env})
+
+    def refuse(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(write.os, "replace", refuse)
+    status, out, err = run("--fix", str(project))
+    assert status == 2 and err.count("\n") == 1 and "cannot write the fix, the file is unchanged" in err
+    assert (project / "rel/env.sh.eex").read_text() == env
+    assert not [p for p in (project / "rel").iterdir() if p.name.startswith(".")]
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into read-only folders")
+def test_read_only_folder(tmp_path) -> None:
+    env = (BASE / "rel/env.sh.eex").read_text().replace('  export ERL_AFLAGS="-proto_dist inet6_tcp"\n', "")
+    project = make_project(tmp_path / "app", {"rel/env.sh.eex": env})
+    os.chmod(project / "rel", 0o555)
+    try:
+        status, _, err = run("--fix", str(project))
+        assert status == 2 and (project / "rel/env.sh.eex").read_text() == env
+    finally:
+        os.chmod(project / "rel", 0o755)
+
+
+def test_json_and_sarif_carry_fixes(tmp_path) -> None:
+    project = broken_copy(FIXTURES / "fixes" / "fcl004-rel-not-copied", tmp_path / "app")
+    doc = json.loads(run("--format", "json", str(project))[1])
+    (diag,) = doc["diagnostics"]
+    assert diag["fix"] == {"applicability": "safe", "message": "add `COPY rel rel` before `RUN mix release`",
+                           "edits": [{"file": f"{project.as_posix()}/Dockerfile", "line": 22, "column": 1,
+                                      "end_line": 22, "end_column": 1, "content": "COPY rel rel\n"}]}
+    sarif = json.loads(run("--format", "sarif", str(project))[1])
+    (fix,) = sarif["runs"][0]["results"][0]["fixes"]
+    change = fix["artifactChanges"][0]
+    assert change["replacements"][0] == {"deletedRegion": {"startLine": 22, "startColumn": 1, "endLine": 22,
+                                                           "endColumn": 1}, "insertedContent": {"text": "COPY rel rel\n"}}
+    clean = json.loads(run("--format", "json", str(make_project(tmp_path / "clean")))[1])
+    assert clean["diagnostics"] == []
