@@ -70,9 +70,9 @@ def load_settings(path: Path | None, overrides: Overrides, known_codes: frozense
         return tuple(value)
 
     def codes(values: tuple, where: str) -> tuple:
-        for value in values:
-            if not any(code.startswith(value.upper()) for code in known_codes) or not value:
-                raise ToolError(f"{where}: unknown rule code `{value}` (see `fly-cluster-lint rules`)")
+        for item in values:
+            if not item or not any(code.startswith(item.upper()) for code in known_codes):
+                raise ToolError(f"{where}: unknown rule code `{item}` (see `fly-cluster-lint rules`)")
         return tuple(v.upper() for v in values)
 
     severity = data.get("severity", {})

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import ROOT, make_project
+from conftest import ROOT
 
 SCHEMAS = ROOT.parent / "shared" / "schemas"
 HOOKS = ROOT / ".pre-commit-hooks.yaml"

@@ -39,6 +39,7 @@ def test_no_format_prints_a_planted_cookie_or_secret(tmp_path) -> None:
         run_cli("--color", "always", str(project)),
         run_cli("env", str(project)),
         run_cli("env", "--format", "json", str(project)),
+        run_cli("--diff", "--unsafe-fixes", str(project)),
     ]
     codes = {line.split()[1] for line in outputs[0].stdout.splitlines() if ": FCL" in line}
     assert {"FCL402", "FCL207", "FCL601"} <= codes  # the planted values are really reported on
@@ -46,6 +47,7 @@ def test_no_format_prints_a_planted_cookie_or_secret(tmp_path) -> None:
         for value in (COOKIE, BUILDER_COOKIE, VM_COOKIE, SECRET):
             assert value not in proc.stdout and value not in proc.stderr, (proc.args, value)
     assert "****" in outputs[0].stdout
+    assert outputs[-1].stdout.startswith("---")  # the diff has content (context lines around cookies included)
 
 
 def test_error_output_never_prints_a_cookie(tmp_path) -> None:

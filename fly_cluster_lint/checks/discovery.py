@@ -282,7 +282,6 @@ def query_app_mismatch(app: App) -> Iterator[Finding]:
 def _query_value_fix(app: App, query):
     """Make DNS_CLUSTER_QUERY `${FLY_APP_NAME}.internal` where it is written in env.sh.eex (right for every
     toml that deploys the project), or `<app>.internal` in fly.toml (which does not expand variables)."""
-    from pathlib import Path
 
     from fly_cluster_lint.fixes import SAFE, Edit, Fix
     from fly_cluster_lint.model.environment import ENV_SH, FLY_TOML

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 
 def parse_error(app: App) -> Iterator[Finding]:
     """FCL001: every file a rule reads, parsed once; report the first error of each that fails."""
-    app.toml, app.projects, app.env_sh, app.dockerfile, app.configs, app.lib, app.vm_args, app.remote_vm_args
+    app.parse_all()
     for path, error in app.parse_errors:
         span = Span(display(path), error.line, error.column, error.end_line, error.end_column)
         yield Finding(span, f"cannot parse {display(path)}: {error.message}; rules that need this file were skipped")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from pathlib import Path
 
 from fly_cluster_lint.diagnostics import Finding
 from fly_cluster_lint.model.environment import ERL_FLAG_VARS, count_flag
@@ -102,7 +101,7 @@ def _append_flag_fix(app: App, setting):
 def proto_dist_duplicate(app: App) -> Iterator[Finding]:
     """FCL102: -proto_dist appears more than once in what one command reads."""
     reported = set()
-    for command, reads in (("start", "vm.args.eex"), ("remote", "remote.vm.args.eex")):
+    for command in ("start", "remote"):
         found = occurrences(app, command)
         if not found or len(found) < 2:
             continue

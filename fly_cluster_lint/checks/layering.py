@@ -43,7 +43,6 @@ def env_value_overridden(app: App) -> Iterator[Finding]:
 
 def _delete_toml_line(app: App, setting):
     """Delete a dead `KEY = "value"` line of fly.toml [env] (unsafe: someone may rely on it off Fly)."""
-    from pathlib import Path
 
     from fly_cluster_lint.fixes import UNSAFE, Edit, Fix
 

@@ -27,7 +27,7 @@ def _topology_source(child: Any) -> tuple[str, Any]:
     if first.type == "list":
         return ("empty" if not [c for c in first.named_children if c.type != "comment"] else "literal"), first
     if first.type == "identifier":
-        bound = _binding(file, first)
+        bound = file.binding(first)
         if bound is not None and _reads_topologies(file, bound):
             return "config", first
         return "variable", first
@@ -39,19 +39,6 @@ def _topology_source(child: Any) -> tuple[str, Any]:
 def _reads_topologies(file: Any, node: Any) -> bool:
     return any(n.type == "call" and file.call_name(n) in ("Application.get_env", "Application.fetch_env!")
                and "libcluster" in file.text(n) for n in file.walk(node))
-
-
-def _binding(file: Any, identifier: Any) -> Any | None:
-    """The right-hand side of `name = ...` for a variable, in the same file."""
-    name = file.text(identifier)
-    for candidate in file.walk():
-        if candidate.type == "binary_operator":
-            left = candidate.child_by_field_name("left")
-            operator = candidate.child_by_field_name("operator")
-            if left is not None and left.type == "identifier" and file.text(left) == name and operator is not None \
-                    and file.text(operator) == "=":
-                return candidate.child_by_field_name("right")
-    return None
 
 
 def libcluster_not_wired(app: App) -> Iterator[Finding]:
@@ -106,14 +93,9 @@ def _resolve_elixir(file: Any, node: Any, depth: int = 0) -> tuple | None:
     if reads and node.type in ("call", "binary_operator"):
         return (Var(reads[0][0]),)
     if node.type == "identifier" and depth < 3:
-        name = file.text(node)
-        for candidate in file.walk():
-            if candidate.type == "binary_operator":
-                left = candidate.child_by_field_name("left")
-                right = candidate.child_by_field_name("right")
-                if left is not None and right is not None and left.type == "identifier" and file.text(left) == name \
-                        and file.text(candidate.child_by_field_name("operator")) == "=":
-                    return _resolve_elixir(file, right, depth + 1)
+        bound = file.binding(node)
+        if bound is not None:
+            return _resolve_elixir(file, bound, depth + 1)
     return None
 
 

@@ -52,7 +52,6 @@ def distribution_not_name(app: App) -> Iterator[Finding]:
 
 def _replace_value_fix(app: App, setting, text: str, message: str, safe: bool):
     """Replace a value written in env.sh.eex or fly.toml [env] (by its span)."""
-    from pathlib import Path
 
     from fly_cluster_lint.fixes import SAFE, UNSAFE, Edit, Fix
 
@@ -68,7 +67,6 @@ def _replace_value_fix(app: App, setting, text: str, message: str, safe: bool):
 def _node_part_fix(app: App, value, part: str, replacement: str, message: str, safe: bool):
     """Replace the basename (`part="base"`) or the host (`part="host"`) of a RELEASE_NODE written in
     env.sh.eex, by the byte offset of its `@` in the source."""
-    from pathlib import Path
 
     from fly_cluster_lint.fixes import SAFE, UNSAFE, Edit, Fix
 
@@ -144,6 +142,11 @@ def _node(app: App):
     return value
 
 
+def _basename(value) -> tuple:
+    split = split_at(value.parts, "@")
+    return split[0] if split is not None else value.parts
+
+
 def node_host_not_private_ip(app: App) -> Iterator[Finding]:
     """FCL203: the host part of RELEASE_NODE is not the machine's 6PN address."""
     value = _node(app)
@@ -196,16 +199,15 @@ def node_basename_varies(app: App) -> Iterator[Finding]:
     value = _node(app)
     if value is None:
         return
-    split = split_at(value.parts, "@")
-    basename = split[0] if split is not None else value.parts
+    basename = _basename(value)
     for part in basename:
         varies = (isinstance(part, Var) and part.name in PER_MACHINE) or (
             isinstance(part, Cmd) and "hostname" in part.text)
         if varies:
             shown = render((part,))
-            from fly_cluster_lint.fixes.envsh import node_export
+            from fly_cluster_lint.fixes.envsh import node_basename
 
-            base = node_export(app).split('"')[1].split("@")[0]
+            base = node_basename(app)
             yield Finding(value.setting.span,
                           f"the node basename contains `{shown}`, which differs on every machine: DNSCluster looks "
                           f"each peer up as <its own basename>@<ip>, so no two machines ever match and Node.list() "
@@ -220,8 +222,7 @@ def node_basename_invalid(app: App) -> Iterator[Finding]:
     value = _node(app)
     if value is None:
         return
-    split = split_at(value.parts, "@")
-    basename = split[0] if split is not None else value.parts
+    basename = _basename(value)
     if not basename:
         yield Finding(value.setting.span,
                       "RELEASE_NODE has an empty basename (nothing before `@`): the node cannot start "
@@ -231,9 +232,9 @@ def node_basename_invalid(app: App) -> Iterator[Finding]:
     bad = sorted({ch for ch in literal if not (ch.isascii() and (ch.isalnum() or ch in "_-"))})
     if bad:
         chars = " ".join(f"`{c}`" for c in bad)
-        from fly_cluster_lint.fixes.envsh import node_export
+        from fly_cluster_lint.fixes.envsh import node_basename
 
-        base = node_export(app).split('"')[1].split("@")[0]
+        base = node_basename(app)
         yield Finding(value.setting.span,
                       f"the RELEASE_NODE basename `{render(basename)}` contains {chars}: Erlang accepts only letters, "
                       f"digits, `_` and `-` before `@`, so the node does not boot (\"Invalid node name!\"); "

@@ -25,6 +25,11 @@ def node_export(app: Any) -> str:
     return 'export RELEASE_NODE="${FLY_APP_NAME}-${FLY_IMAGE_REF##*-}@${FLY_PRIVATE_IP}"'
 
 
+def node_basename(app: Any) -> str:
+    """The basename part of node_export (before `@`)."""
+    return node_export(app).split('"')[1].split("@")[0]
+
+
 def wanted(app: Any) -> list[str]:
     """The exports a new env.sh.eex needs inside its Fly block, given what the image and fly.toml set."""
     from fly_cluster_lint.checks.ipv6_dist import occurrences

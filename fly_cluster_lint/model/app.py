@@ -28,6 +28,12 @@ class App:
         if error is not None and all(p != path for p, _ in self.parse_errors):
             self.parse_errors.append((path, error))
 
+    def parse_all(self) -> None:
+        """Parse every file a rule reads (once), so that parse_errors is complete."""
+        for _ in (self.toml, self.projects, self.env_sh, self.dockerfile, self.configs, self.lib, self.vm_args,
+                  self.remote_vm_args, self.lock):
+            pass
+
     # -- fly.toml ------------------------------------------------------------------------------------------
     @cached_property
     def _toml(self) -> tuple[Any, ParseError | None]:

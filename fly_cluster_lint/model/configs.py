@@ -11,7 +11,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from fly_cluster_lint.files import FileCache
-from fly_cluster_lint.parsers import ParseError
 from fly_cluster_lint.parsers.elixir import Alias, Atom, ElixirFile
 from fly_cluster_lint.records import Record, value
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from fly_cluster_lint.parsers.words import Eex, Lit, Var
+from fly_cluster_lint.parsers.words import Lit, literal_text
 from fly_cluster_lint.records import value
 
 if TYPE_CHECKING:
@@ -91,17 +91,8 @@ def _split_commas(parts: tuple) -> list[tuple]:
 
 def resolve(parts: tuple, fly_app: str | None) -> str | None:
     """The text with ${FLY_APP_NAME} replaced by the toml's app; None when other boot-time values remain."""
-    out = []
-    for part in parts:
-        if isinstance(part, Lit):
-            out.append(part.text)
-        elif isinstance(part, Eex) and part.value is not None:
-            out.append(part.value)
-        elif isinstance(part, Var) and part.name == "FLY_APP_NAME" and part.op == "" and fly_app:
-            out.append(fly_app)
-        else:
-            return None
-    return "".join(out).strip()
+    text = literal_text(parts, {"FLY_APP_NAME": fly_app} if fly_app else None)
+    return text.strip() if text is not None else None
 
 
 TXT_ONLY_PREFIXES = ("vms.", "all.vms.", "regions.", "all.regions.")

@@ -53,13 +53,7 @@ def _classify(file: Any, node: Any, depth: int = 0) -> str:
     if isinstance(value, list) and Atom("inet6") in value:
         return "literal"
     if node.type == "identifier" and depth < 3:
-        name = file.text(node)
-        for candidate in file.walk():
-            if candidate.type == "binary_operator":
-                left = candidate.child_by_field_name("left")
-                operator = candidate.child_by_field_name("operator")
-                right = candidate.child_by_field_name("right")
-                if (left is not None and right is not None and operator is not None and file.text(operator) == "="
-                        and left.type == "identifier" and file.text(left) == name):
-                    return _classify(file, right, depth + 1)
+        bound = file.binding(node)
+        if bound is not None:
+            return _classify(file, bound, depth + 1)
     return "unknown"

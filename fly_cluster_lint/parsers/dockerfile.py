@@ -10,10 +10,10 @@ blanked, so every offset stays the original file's.
 
 from __future__ import annotations
 
-from fly_cluster_lint.parsers import ParseError
+from fly_cluster_lint.parsers import ParseError, text_of
 from fly_cluster_lint.parsers.words import Lit, Var, merge, render
 from fly_cluster_lint.records import Record, value
-from fly_cluster_lint.source import DecodeError, SourceFile, Span
+from fly_cluster_lint.source import SourceFile
 
 WORD_INSTRUCTIONS = {"ADD", "ARG", "CMD", "COPY", "ENTRYPOINT", "ENV", "FROM"}
 KEYWORDS = {
@@ -82,10 +82,7 @@ class Dockerfile(Record):
 
 
 def parse_dockerfile(source: SourceFile) -> Dockerfile:
-    try:
-        source.text
-    except DecodeError as exc:
-        raise ParseError(exc.message, exc.line, exc.column) from None
+    text_of(source)
     data = source.parser_bytes()
     comments: list[tuple[int, int]] = []
     raw_instructions = _split(data, comments)

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from fly_cluster_lint.parsers import ParseError
+from fly_cluster_lint.parsers import ParseError, text_of
 from fly_cluster_lint.records import value
-from fly_cluster_lint.source import DecodeError, SourceFile, Span
+from fly_cluster_lint.source import SourceFile, Span
 
 if TYPE_CHECKING:
     from typing import Any, Iterator
@@ -163,6 +163,18 @@ class ElixirFile:
             return out
         return None
 
+    def binding(self, identifier: Any) -> Any | None:
+        """The right-hand side of `name = ...` for a variable, anywhere in the same file."""
+        name = self.text(identifier)
+        for node in self.walk():
+            if node.type == "binary_operator":
+                left = node.child_by_field_name("left")
+                operator = node.child_by_field_name("operator")
+                if left is not None and left.type == "identifier" and operator is not None \
+                        and self.text(operator) == "=" and self.text(left) == name:
+                    return node.child_by_field_name("right")
+        return None
+
     def key_node(self, value: Any) -> Any:
         """For a keyword value node, its `key:` node (for positions)."""
         pair = value.parent
@@ -187,10 +199,7 @@ class ElixirFile:
 
 
 def parse_elixir(source: SourceFile) -> ElixirFile:
-    try:
-        source.text
-    except DecodeError as exc:
-        raise ParseError(exc.message, exc.line, exc.column) from None
+    text_of(source)
     from fly_cluster_lint.parsers import treesitter
 
     tree = treesitter.parse("elixir", source.parser_bytes())

@@ -14,10 +14,10 @@ from __future__ import annotations
 import fnmatch
 from typing import TYPE_CHECKING
 
-from fly_cluster_lint.parsers import ParseError
+from fly_cluster_lint.parsers import ParseError, text_of
 from fly_cluster_lint.parsers.words import Cmd, Eex, Lit, Var, merge
 from fly_cluster_lint.records import Record, value
-from fly_cluster_lint.source import DecodeError, SourceFile, Span
+from fly_cluster_lint.source import SourceFile, Span
 
 if TYPE_CHECKING:
     from typing import Any
@@ -98,10 +98,7 @@ def _mask(data: bytes, tags: list[EexTag]) -> bytes:
 
 
 def parse_env_sh(source: SourceFile, eex_values: dict[str, str] | None = None) -> EnvScript:
-    try:
-        source.text
-    except DecodeError as exc:
-        raise ParseError(exc.message, exc.line, exc.column) from None
+    text_of(source)
     from fly_cluster_lint.parsers import treesitter
 
     raw = source.parser_bytes()
@@ -229,7 +226,6 @@ class _Reader:
                     self.visit(child, else_ctx)
             else:
                 # an elif: its own condition decides its body; it only runs when the first test failed
-                sub = [c for c in clause.children if c.is_named]
                 self._if_like(clause, else_ctx)
 
     def _if_like(self, clause: Any, ctx: _Context) -> None:

@@ -11,8 +11,8 @@ import re
 import sys
 from typing import TYPE_CHECKING
 
-from fly_cluster_lint.parsers import ParseError
-from fly_cluster_lint.source import DecodeError, SourceFile, Span
+from fly_cluster_lint.parsers import ParseError, text_of
+from fly_cluster_lint.source import SourceFile, Span
 
 if TYPE_CHECKING:
     from typing import Any
@@ -55,10 +55,7 @@ class TomlDocument:
 
 
 def parse_toml(source: SourceFile) -> TomlDocument:
-    try:
-        text = source.text
-    except DecodeError as exc:
-        raise ParseError(exc.message, exc.line, exc.column) from None
+    text = text_of(source)
     try:
         values = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

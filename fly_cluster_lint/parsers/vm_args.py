@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from fly_cluster_lint.parsers import ParseError
+from fly_cluster_lint.parsers import text_of
 from fly_cluster_lint.parsers.shell import find_eex_tags
 from fly_cluster_lint.records import Record, value
-from fly_cluster_lint.source import DecodeError, SourceFile, Span
+from fly_cluster_lint.source import SourceFile
 
 
 VmArg = value("VmArg", "text span")
@@ -20,10 +20,7 @@ class VmArgs(Record):
 
 
 def parse_vm_args(source: SourceFile) -> VmArgs:
-    try:
-        source.text
-    except DecodeError as exc:
-        raise ParseError(exc.message, exc.line, exc.column) from None
+    text_of(source)
     data = bytearray(source.parser_bytes())
     for tag in find_eex_tags(bytes(data), source):
         for k in range(tag.start, tag.end):

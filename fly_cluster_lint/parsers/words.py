@@ -51,14 +51,17 @@ def render(parts: tuple, *, unknown: str = "?") -> str:
     return "".join(out)
 
 
-def literal_text(parts: tuple) -> str | None:
-    """The text when the value is fully known (only literals and known EEx values), else None."""
+def literal_text(parts: tuple, known: dict | None = None) -> str | None:
+    """The text when the value is fully known (literals, known EEx values, and plain references to the
+    variables in `known`), else None."""
     out = []
     for part in parts:
         if isinstance(part, Lit):
             out.append(part.text)
         elif isinstance(part, Eex) and part.value is not None:
             out.append(part.value)
+        elif isinstance(part, Var) and part.op == "" and known and part.name in known:
+            out.append(known[part.name])
         else:
             return None
     return "".join(out)
