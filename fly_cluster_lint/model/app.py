@@ -31,7 +31,7 @@ class App:
     def parse_all(self) -> None:
         """Parse every file a rule reads (once), so that parse_errors is complete."""
         for _ in (self.toml, self.projects, self.env_sh, self.dockerfile, self.configs, self.lib, self.vm_args,
-                  self.remote_vm_args, self.lock):
+                  self.remote_vm_args):
             pass
 
     # -- fly.toml ------------------------------------------------------------------------------------------

@@ -30,9 +30,23 @@ class ElixirFile:
         self.tree = tree
         self.root = tree.root_node
 
+    def _index(self) -> tuple[list, list]:
+        """One walk of the tree: the call nodes with their names, and the comments."""
+        found = self.__dict__.get("_indexed")
+        if found is None:
+            calls, comments = [], []
+            for node in self.walk():
+                kind = node.type
+                if kind == "call":
+                    calls.append((self.call_name(node), node))
+                elif kind == "comment":
+                    comments.append((node.start_byte, node.end_byte))
+            found = self._indexed = (calls, comments)
+        return found
+
     @property
     def comments(self) -> list[tuple[int, int]]:
-        return sorted((n.start_byte, n.end_byte) for n in self.walk() if n.type == "comment")
+        return self._index()[1]
 
     def text(self, node: Any) -> str:
         return self.source.data[node.start_byte : node.end_byte].decode("utf-8", errors="replace")
@@ -50,10 +64,7 @@ class ElixirFile:
 
     def calls(self, *names: str) -> Iterator[Any]:
         """Call nodes with one of these names, in document order (the tree is walked once per file)."""
-        index = self.__dict__.get("_calls")
-        if index is None:
-            index = self._calls = [(self.call_name(n), n) for n in self.walk() if n.type == "call"]
-        for name, node in index:
+        for name, node in self._index()[0]:
             if name in names:
                 yield node
 
