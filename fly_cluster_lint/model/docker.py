@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import fnmatch
-import json
 import posixpath
 from typing import TYPE_CHECKING
 
@@ -108,15 +107,48 @@ def final_command(dockerfile: Any) -> tuple[list[str], Any] | None:
 
 
 def command_words(ins: Any) -> list[str]:
+    """The words of CMD/ENTRYPOINT: the exec form's JSON array of strings, else the shell form's words."""
     raw = ins.raw.strip()
     if raw.startswith("["):
-        try:
-            value = json.loads(raw)
-            if isinstance(value, list) and all(isinstance(v, str) for v in value):
-                return value
-        except ValueError:
-            pass
+        value = _json_strings(raw)
+        if value is not None:
+            return value
     return [w.text for w in ins.words]
+
+
+def _json_strings(raw: str) -> list[str] | None:
+    """A JSON array of strings, read without importing json (it costs start-up time on every run)."""
+    out: list[str] = []
+    i, n = 1, len(raw)
+    escapes = {'"': '"', "\\": "\\", "/": "/", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}
+    while i < n:
+        ch = raw[i]
+        if ch in " \t,":
+            i += 1
+        elif ch == "]":
+            return out if raw[i + 1:].strip() == "" else None
+        elif ch == '"':
+            i += 1
+            text = []
+            while i < n and raw[i] != '"':
+                if raw[i] == "\\" and i + 1 < n:
+                    nxt = raw[i + 1]
+                    if nxt == "u" and i + 5 < n:
+                        text.append(chr(int(raw[i + 2:i + 6], 16)))
+                        i += 6
+                        continue
+                    text.append(escapes.get(nxt, nxt))
+                    i += 2
+                    continue
+                text.append(raw[i])
+                i += 1
+            if i >= n:
+                return None
+            out.append("".join(text))
+            i += 1
+        else:
+            return None
+    return None
 
 
 def builder_only_env(dockerfile: Any, var: str) -> list[Any]:
