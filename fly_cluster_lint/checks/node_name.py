@@ -264,11 +264,8 @@ def node_set_outside_env_sh(app: App) -> Iterator[Finding]:
                 continue
             if not _set_outside_env_sh(setting) or setting.span in seen:
                 continue
-            if status != "effective" and not (value.setting.layer == ENV_SH and setting.var != "RELEASE_NODE"
-                                               and status == "overridden") and status != "appended to":
-                continue
-            if status == "overridden":
-                continue  # env.sh.eex replaces it at boot: FCL601 says it is dead
+            if status not in ("effective", "appended to"):
+                continue  # replaced at boot (FCL601 says it is dead) or not applied
             seen.add(setting.span)
             where = "the Dockerfile" if setting.layer == DOCKERFILE else "fly.toml [env]"
             expands = ("Docker expands `${FLY_...}` at build time, where it is empty" if setting.layer == DOCKERFILE

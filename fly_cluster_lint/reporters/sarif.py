@@ -32,16 +32,12 @@ def document(result) -> dict:
         "defaultConfiguration": {"level": LEVELS[r.severity]},
         "properties": {"tags": ["fly.io", "elixir", "clustering"]},
     } for r in rules]
-    lines: dict[str, dict[int, str]] = {}
-    for app in result.apps:
-        for source in app.files.sources():
-            lines.setdefault(source.display, {})
-            lines[source.display]["__source__"] = source  # type: ignore[assignment]
+    sources = {source.display: source for app in result.apps for source in app.files.sources()}
     seen: dict[str, int] = {}
     results = []
     for d in result.diagnostics:
         s = d.span
-        source = lines.get(s.file, {}).get("__source__")
+        source = sources.get(s.file)
         text = source.line_text(s.line).strip() if source is not None and s.line <= source.line_count else ""
         key = f"{d.code}\0{s.file}\0{text}"
         occurrence = seen.get(key, 0)
