@@ -97,7 +97,10 @@ def discover(paths: list[Path], files: FileCache, exclude: tuple = ()) -> Discov
         repo = repo_root_of(path)
         if repo not in files.roots:
             files.roots.append(repo)
-        files.folders.update(str(p) for p in path.parents)  # where .git and configurations are looked for
+        # Folders where .git and configurations are looked for: up to the repository root, or every
+        # ancestor when there is no repository (a .git created above would change the answer).
+        has_git = (repo / ".git").exists()
+        files.folders.update(str(p) for p in path.parents if not has_git or p == repo or repo in p.parents)
         if path.is_dir():
             tomls, mix_dirs = walk(path, exclude, files.folders)
             if path != repo:
