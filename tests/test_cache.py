@@ -20,6 +20,13 @@ sys.exit(status)
 """
 
 
+def repo_project(path, overlay=None):
+    """A project in its own repository: the cache then depends on nothing above it (not on /tmp)."""
+    project = make_project(path, overlay)
+    (project / ".git").mkdir()
+    return project
+
+
 def run(project, cache, *args):
     env = {**os.environ, "FLY_CLUSTER_LINT_CACHE_DIR": str(cache)}
     env.pop("GITHUB_ACTIONS", None)
@@ -30,10 +37,10 @@ def run(project, cache, *args):
 
 
 def test_warm_run_skips_parsing_and_tree_sitter(tmp_path) -> None:
-    project = make_project(tmp_path / "app", {"rel/env.sh.eex": (BASE / "rel/env.sh.eex").read_text().replace(
+    project = repo_project(tmp_path / "app", {"rel/env.sh.eex": (BASE / "rel/env.sh.eex").read_text().replace(
         '@${FLY_PRIVATE_IP}"', '@$(hostname)"')})
     cache = tmp_path / "cache"
-    before = sorted(str(p.relative_to(project)) for p in project.rglob("*"))
+    before = sorted(str(p.relative_to(project)) for p in project.rglob("*"))  # .git included
     cold, cold_modules = run(project, cache)
     warm, warm_modules = run(project, cache)
     assert cold.returncode == warm.returncode == 1
@@ -44,7 +51,7 @@ def test_warm_run_skips_parsing_and_tree_sitter(tmp_path) -> None:
 
 
 def test_changes_are_misses(tmp_path) -> None:
-    project = make_project(tmp_path / "app")
+    project = repo_project(tmp_path / "app")
     cache = tmp_path / "cache"
     assert run(project, cache)[0].returncode == 0
     env_sh = project / "rel" / "env.sh.eex"
@@ -63,7 +70,7 @@ def test_changes_are_misses(tmp_path) -> None:
 
 
 def test_corrupt_entry_and_no_cache(tmp_path) -> None:
-    project = make_project(tmp_path / "app")
+    project = repo_project(tmp_path / "app")
     cache = tmp_path / "cache"
     run(project, cache)
     for name in os.listdir(cache):
