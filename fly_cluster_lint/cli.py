@@ -76,15 +76,10 @@ def _check(args) -> int:
             return _finish(args, report, status, errors)
     from pathlib import Path
 
-    from fly_cluster_lint.config import Overrides
     from fly_cluster_lint.engine import lint
     from fly_cluster_lint.reporters import mask, render
 
-    config = Path(args.config) if args.config else None
-    if config is not None and not config.is_file():
-        raise ToolError(f"{args.config}: configuration file not found")
-    overrides = Overrides(config=config, secrets=tuple(args.secret), select=tuple(args.select),
-                          ignore=tuple(args.ignore), extend_exclude=tuple(args.extend_exclude))
+    overrides = _overrides(args)
     result = lint([Path(p) for p in (args.paths or ["."])], overrides)
     report = render(fmt, result, color=color, quiet=args.quiet, statistics=args.statistics)
     errors = [mask(line, result.secrets) for line in result.errors]
@@ -192,14 +187,10 @@ def _write(path: str, text: str) -> None:
 def _env(args) -> int:
     from pathlib import Path
 
-    from fly_cluster_lint.config import Overrides
     from fly_cluster_lint.engine import discover_apps
     from fly_cluster_lint.reporters import environment
 
-    config = Path(args.config) if args.config else None
-    if config is not None and not config.is_file():
-        raise ToolError(f"{args.config}: configuration file not found")
-    result = discover_apps([Path(p) for p in (args.paths or ["."])], Overrides(config=config, secrets=tuple(args.secret)))
+    result = discover_apps([Path(p) for p in (args.paths or ["."])], _overrides(args))
     if args.format == "json":
         sys.stdout.write(environment.render_json(result))
     else:

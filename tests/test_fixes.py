@@ -73,7 +73,7 @@ def test_unsafe_fixes_need_the_flag_and_diff_writes_nothing(case, tmp_path) -> N
     status, diff, _ = run("--diff", str(project))
     assert snapshot(project) == before and status == plain_status
     for name in snapshot(case / "expected"):
-        assert f"+++ b/{project.as_posix()}/{name}" in diff or f"rename to {project.as_posix()}/{name}" in diff
+        assert f"+++ {project.as_posix()}/{name}\n" in diff or f"rename to {project.as_posix()}/{name}" in diff
 
 
 def test_unsafe_fix_is_not_applied_without_the_flag(tmp_path) -> None:
@@ -89,7 +89,7 @@ def test_unsafe_fix_is_not_applied_without_the_flag(tmp_path) -> None:
 def test_broken_example_is_clean_after_fix_but_for_the_cookie(tmp_path) -> None:
     project = shutil.copytree(ROOT / "examples" / "hello_broken", tmp_path / "hello_broken")
     status, diff, _ = run("--diff", str(project))
-    assert status == 1 and diff.count("+++ b/") == 2
+    assert status == 1 and diff.count("\n+++ ") + diff.startswith("+++ ") == 2
     status, out, _ = run("--fix", str(project))
     assert status == 1
     lines = out.splitlines()

@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING
 from fly_cluster_lint.diagnostics import Finding
 from fly_cluster_lint.model.app import App
 from fly_cluster_lint.model.repos import network_repos, repo_ipv6
-from fly_cluster_lint.source import missing_span
 
 if TYPE_CHECKING:
     from typing import Iterator
@@ -75,7 +74,7 @@ def ecto_ipv6_unset(app: App) -> Iterator[Finding]:
         where = f" ({read.file}:{read.line})" if read else ""
         from fly_cluster_lint.fixes.envsh import ECTO_IPV6, export_fix
 
-        yield Finding(app.env_sh_insertion() if app.env_sh is not None or app.env_sh_error else missing_span(app.env_sh_display),
+        yield Finding(app.env_sh_insertion(),
                       f"{VAR} is not set, so {repo.module} connects over IPv4{where}: Fly's .internal/.flycast "
                       f"databases are IPv6-only and connections fail with :nxdomain; add `export {VAR}=\"true\"` "
                       f"to {app.env_sh_display}", export_fix(app, ECTO_IPV6, "IPv6 for the Repo"))

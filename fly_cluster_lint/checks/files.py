@@ -77,7 +77,8 @@ def rel_not_copied(app: App) -> Iterator[Finding]:
     from fly_cluster_lint.model.docker import copies_before, dockerignore_excludes, release_instruction
 
     docker = app.dockerfile
-    if docker is None or app.mix_error is not None or not app.rel_dir.is_dir():
+    # the folder exists, or a fix of this run has just created env.sh.eex in it
+    if docker is None or app.mix_error is not None or not (app.rel_dir.is_dir() or app.files.exists(app.env_sh_path)):
         return
     found = release_instruction(docker)
     target = app.context_path(app.rel_dir)

@@ -81,10 +81,15 @@ def unified_diff(state) -> str:
         old_text = _text(old)
         new_text = _text(new)
         before = display(source if source is not None else path) if old is not None else "/dev/null"
-        diff = difflib.unified_diff(old_text, new_text, fromfile=f"a/{before}" if old is not None else before,
-                                    tofile=f"b/{display(path)}")
+        diff = difflib.unified_diff(old_text, new_text, fromfile=_side("a", before) if old is not None else before,
+                                    tofile=_side("b", display(path)))
         out.append("".join(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in diff))
     return "".join(out)
+
+
+def _side(prefix: str, shown: str) -> str:
+    """`a/path` for paths relative to the working directory (as git shows them), absolute paths as they are."""
+    return shown if shown.startswith("/") else f"{prefix}/{shown}"
 
 
 def _text(data: bytes | None) -> list[str]:

@@ -241,9 +241,15 @@ class App:
     def environment_for(self, command: str) -> Any:
         from fly_cluster_lint.model.environment import build_environment
 
-        return self.environment if command == "start" else build_environment(self, command)
+        if command == "start":
+            return self.environment
+        built = self.__dict__.setdefault("_environments", {})
+        if command not in built:
+            built[command] = build_environment(self, command)
+        return built[command]
 
-    HEAVY = ("_toml", "mix", "projects", "_env_sh", "_dockerfile", "configs", "lib", "lock", "environment", "vm_args",
+    HEAVY = ("_toml", "mix", "projects", "_env_sh", "_dockerfile", "configs", "lib", "lock", "environment",
+             "_environments", "vm_args",
              "remote_vm_args")
 
     def freeze(self) -> None:
