@@ -18,10 +18,10 @@ if TYPE_CHECKING:
 
 
 class Result(Record):
-    """apps, skipped (toml, reason), diagnostics, secrets (cookie values seen: masked in every output)."""
+    """apps, skipped (toml, reason), diagnostics, secrets (model/secrets.Secrets: never in any output)."""
 
     __slots__ = ("apps", "skipped", "diagnostics", "secrets", "errors", "files")
-    _defaults = {"apps": list, "skipped": list, "diagnostics": list, "secrets": frozenset(), "errors": list,
+    _defaults = {"apps": list, "skipped": list, "diagnostics": list, "secrets": None, "errors": list,
                  "files": None}
 
 
@@ -76,13 +76,15 @@ def lint(paths: list[Path], overrides: Overrides, run_rules: bool = True, overla
     if run_rules:
         result.diagnostics = _suppress(result, directives, codes, registry)
     result.diagnostics = sorted(set(result.diagnostics), key=Diagnostic.sort_key)
-    secrets = set()
+    from fly_cluster_lint.model.secrets import Secrets
+
+    secrets = Secrets(overrides.secrets)
     for app in result.apps:  # frozen apps answer from what they kept
         try:
-            secrets |= app.secret_values()
+            secrets = secrets.union(app.secrets)
         except (Exception, RecursionError):
             pass
-    result.secrets = frozenset(secrets)
+    result.secrets = secrets
     return result
 
 

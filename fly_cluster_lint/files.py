@@ -27,6 +27,7 @@ class FileCache:
         self._reported: set[Path] = set()  # files whose comments were handed out
         self._ignore_files: list[Path] = []  # .dockerignore files read
         self._sources: dict[Path, SourceFile | ParseError | None] = {}
+        self._by_display: dict[str, SourceFile] = {}
         self._parsed: dict[tuple, tuple[Any, ParseError | None]] = {}
 
     def source(self, path: Path) -> SourceFile | None:
@@ -35,6 +36,8 @@ class FileCache:
         if found is False:
             found = self._read(path)
             self._sources[path] = found
+            if isinstance(found, SourceFile):
+                self._by_display[found.display] = found
         if isinstance(found, ParseError):
             raise found
         return found
@@ -98,13 +101,14 @@ class FileCache:
 
     def of_span(self, span) -> SourceFile | None:
         """The file a span was reported in (spans carry the displayed path)."""
-        for source in self._sources.values():
-            if isinstance(source, SourceFile) and source.display == span.file:
-                return source
-        return None
+        return self._by_display.get(span.file)
 
     def sources(self) -> list[SourceFile]:
         return [s for s in self._sources.values() if isinstance(s, SourceFile)]
+
+    def by_display(self) -> dict[str, SourceFile]:
+        """Every file read, by the path spans carry."""
+        return self._by_display
 
     def exists(self, path: Path) -> bool:
         if path in self.overlay:

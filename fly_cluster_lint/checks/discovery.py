@@ -248,6 +248,9 @@ def query_invalid(app: App) -> Iterator[Finding]:
             why = problem(text)
             if why is None:
                 continue
+            from fly_cluster_lint.model.secrets import shown_text
+
+            text = shown_text(QUERY_VAR, text, app.secrets)
             yield Finding(query.span,
                           f"the DNSCluster query `{text}` cannot find peers: {why}; DNSCluster swallows lookup "
                           f"errors, so Node.list() stays empty with nothing logged; use "
@@ -271,7 +274,9 @@ def query_app_mismatch(app: App) -> Iterator[Finding]:
             named.append(app_of(text))
         if not named or app.fly_app in named:
             continue
-        shown = ", ".join(f"{n}.internal" for n in named if n)
+        from fly_cluster_lint.model.secrets import shown_text
+
+        shown = shown_text(QUERY_VAR, ", ".join(f"{n}.internal" for n in named if n), app.secrets)
         fix = _query_value_fix(app, query) if len(query.entries) == 1 else None
         yield Finding(query.span,
                       f"the DNSCluster query names {shown}, but {app.toml_path} deploys app `{app.fly_app}`: its "

@@ -92,6 +92,9 @@ def ecto_ipv6_value(app: App) -> Iterator[Finding]:
     text = value.literal
     if text is None or text in ("true", "1"):
         return
+    from fly_cluster_lint.model.secrets import shown_text
+
+    text = shown_text(VAR, text, app.secrets)
     from fly_cluster_lint.checks.node_name import _replace_value_fix
 
     fix = _replace_value_fix(app, value.setting, '"true"', "set ECTO_IPV6 to true", safe=False)

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from fly_cluster_lint.diagnostics import Finding
 from fly_cluster_lint.model.environment import DOCKERFILE, ENV_SH, FLY_TOML
 from fly_cluster_lint.model.query import resolve
-from fly_cluster_lint.parsers.words import render
+from fly_cluster_lint.model.secrets import shown_value
 
 if TYPE_CHECKING:
     from typing import Iterator
@@ -37,7 +37,7 @@ def env_value_overridden(app: App) -> Iterator[Finding]:
             fix = _delete_toml_line(app, setting) if setting.layer == FLY_TOML else None
             yield Finding(setting.span,
                           f"{setting.var} from {origin} never reaches the release: {where.file}:{where.line} "
-                          f"exports `{render(value.setting.parts)}` unconditionally at boot, which replaces it; "
+                          f"exports `{shown_value(setting.var, value.setting.parts, app.secrets)}` unconditionally at boot, which replaces it; "
                           f"delete one of them, or guard the export with `${{{setting.var}:-...}}`", fix)
 
 

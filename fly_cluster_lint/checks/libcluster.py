@@ -103,6 +103,7 @@ def libcluster_basename_mismatch(app: App) -> Iterator[Finding]:
     """FCL311: a DNSPoll node_basename that differs from the RELEASE_NODE basename."""
     from fly_cluster_lint.model.environment import DEFAULT
     from fly_cluster_lint.model.query import resolve
+    from fly_cluster_lint.model.secrets import shown_text
     from fly_cluster_lint.parsers.words import render, split_at
 
     env = app.environment
@@ -130,7 +131,7 @@ def libcluster_basename_mismatch(app: App) -> Iterator[Finding]:
             continue
         yield Finding(entry.file.span(value),
                       f"DNSPoll connects to `{basename}@<ip>`, but RELEASE_NODE's basename is "
-                      f"`{render(release_base)}`: the names never match, so libcluster connects to nobody and logs "
+                      f"`{shown_text('RELEASE_NODE', render(release_base), app.secrets)}`: the names never match, so libcluster connects to nobody and logs "
                       f"nothing; make node_basename equal the RELEASE_NODE basename")
 
 

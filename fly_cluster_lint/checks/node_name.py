@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from fly_cluster_lint.diagnostics import Finding
 from fly_cluster_lint.model.app import App
 from fly_cluster_lint.model.environment import DEFAULT, DOCKERFILE, ENV_SH, FLY_TOML
+from fly_cluster_lint.model.secrets import shown_text, shown_value
 from fly_cluster_lint.parsers.words import Cmd, Eex, Lit, Var, render, split_at
 
 if TYPE_CHECKING:
@@ -38,6 +39,7 @@ def distribution_not_name(app: App) -> Iterator[Finding]:
     text = value.literal
     if text is None or text == "name":
         return
+    text = shown_text("RELEASE_DISTRIBUTION", text, app.secrets)
     where = value.setting.span
     fix = _replace_value_fix(app, value.setting, '"name"', "set RELEASE_DISTRIBUTION to name", safe=False)
     if text in ("sname", "none"):
@@ -158,7 +160,7 @@ def node_host_not_private_ip(app: App) -> Iterator[Finding]:
         if _unknown(value.parts):
             return
         yield Finding(value.setting.span,
-                      f"RELEASE_NODE `{render(value.parts)}` has no `@host`, so Erlang appends this machine's "
+                      f"RELEASE_NODE `{shown_value('RELEASE_NODE', value.parts, app.secrets)}` has no `@host`, so Erlang appends this machine's "
                       f"hostname; DNSCluster connects to <basename>@<6PN address>, which never matches: {fix}")
         return
     _, host = split
@@ -167,7 +169,7 @@ def node_host_not_private_ip(app: App) -> Iterator[Finding]:
     if host and all(isinstance(p, Var) and p.op == "" and p.name not in ("FLY_PRIVATE_IP",) and p.name.islower()
                     for p in host):
         return  # a shell variable the tool could not resolve: stay silent
-    shown = render(host) or "(empty)"
+    shown = shown_text("RELEASE_NODE", render(host), app.secrets) or "(empty)"
     yield Finding(value.setting.span,
                   f"the host of RELEASE_NODE is `{shown}`, not the machine's private IPv6 address: DNSCluster "
                   f"connects to <basename>@<6PN address>, the names never match, peers get :pang and "
@@ -204,7 +206,7 @@ def node_basename_varies(app: App) -> Iterator[Finding]:
         varies = (isinstance(part, Var) and part.name in PER_MACHINE) or (
             isinstance(part, Cmd) and "hostname" in part.text)
         if varies:
-            shown = render((part,))
+            shown = shown_text("RELEASE_NODE", render((part,)), app.secrets)
             from fly_cluster_lint.fixes.envsh import node_basename
 
             base = node_basename(app)
@@ -236,7 +238,7 @@ def node_basename_invalid(app: App) -> Iterator[Finding]:
 
         base = node_basename(app)
         yield Finding(value.setting.span,
-                      f"the RELEASE_NODE basename `{render(basename)}` contains {chars}: Erlang accepts only letters, "
+                      f"the RELEASE_NODE basename `{shown_text('RELEASE_NODE', render(basename), app.secrets)}` contains {chars}: Erlang accepts only letters, "
                       f"digits, `_` and `-` before `@`, so the node does not boot (\"Invalid node name!\"); "
                       f"remove them (e.g. drop `<%= @release.version %>`)",
                       _node_part_fix(app, value, "base", base, f"use {base} as the basename", True))

@@ -18,6 +18,8 @@ class FixRun:
         self.renames: list[tuple[Path, Path]] = []
         self.applied: list = []  # the diagnostics whose fixes were applied, in order
         self.first = None  # the lint result before any fix
+        self.secrets = None  # every secret seen in any pass (model/secrets.Secrets): never in the diff
+        self.roots: list[Path] = []  # repository roots: every write stays inside them
 
 
 def applicable(diagnostic, unsafe: bool) -> bool:
@@ -33,14 +35,34 @@ def run(paths, overrides, unsafe: bool):
         result = lint(paths, overrides, overlay=state.overlay)
         if state.first is None:
             state.first = result
+            state.roots = list(result.files.roots) if result.files is not None else []
+        if result.secrets is not None:
+            state.secrets = result.secrets if state.secrets is None else state.secrets.union(result.secrets)
         broken = {d.span.file for d in result.diagnostics if d.code == "FCL001"}
-        candidates = [d for d in result.diagnostics if applicable(d, unsafe) and _changes(d.fix, state, result.files)]
+        candidates = [d for d in result.diagnostics if applicable(d, unsafe) and _readable(d.fix, state, result.files)
+                      and _changes(d.fix, state, result.files)]
         chosen = _choose(candidates, broken, result.files)
         if not chosen:
             break
         _apply(state, [d.fix for d in chosen], result.files)
         state.applied.extend(chosen)
     return state
+
+
+def _readable(fix, state: FixRun, files) -> bool:
+    """False for a fix that would have to read a file the run may not read (a symlink out of the repository,
+    an unreadable file): such a fix is not applied."""
+    from fly_cluster_lint.parsers import ParseError
+
+    for edit in fix.edits:
+        path = Path(edit.path)
+        if isinstance(edit, (Edit, Rename)) and path not in state.overlay:
+            try:
+                if files is None or files.source(path) is None:
+                    return False
+            except ParseError:
+                return False
+    return True
 
 
 def _changes(fix, state: FixRun, files) -> bool:
@@ -78,8 +100,11 @@ def _overlaps(a: tuple, b: tuple) -> bool:
 def _choose(candidates: list, broken: set, files) -> list:
     from fly_cluster_lint.paths import display
 
+    from fly_cluster_lint.fixes.write import confined
+
     chosen, taken = [], []
     seen_fixes = set()
+    roots = files.roots if files is not None else []
     for diagnostic in candidates:
         fix = diagnostic.fix
         if fix in seen_fixes:
@@ -87,6 +112,8 @@ def _choose(candidates: list, broken: set, files) -> list:
         regions = _regions(fix)
         if any(display(Path(r[0])) in broken for r in regions):
             continue  # a file that failed to parse is never modified
+        if not all(confined(Path(r[0]), roots) for r in regions):
+            continue  # a fix never writes outside the repository (rel_templates_path "../x", a symlink out)
         if any(_overlaps(r, t) for r in regions for t in taken):
             continue
         seen_fixes.add(fix)
@@ -96,10 +123,11 @@ def _choose(candidates: list, broken: set, files) -> list:
 
 
 def _content(state: FixRun, path: Path, files) -> bytes | None:
+    """The file as this run sees it (read through the file cache, so never outside the repository)."""
     if path in state.overlay:
         return state.overlay[path]
     source = files.source(path) if files is not None else None
-    data = source.data if source is not None else (path.read_bytes() if path.is_file() else None)
+    data = source.data if source is not None else None
     state.original.setdefault(path, data)
     return data
 

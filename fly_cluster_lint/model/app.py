@@ -249,13 +249,12 @@ class App:
         return built[command]
 
     HEAVY = ("_toml", "mix", "projects", "_env_sh", "_dockerfile", "configs", "lib", "lock", "environment",
-             "_environments", "vm_args",
-             "remote_vm_args")
+             "_environments", "vm_args", "remote_vm_args", "_secrets")
 
     def freeze(self) -> None:
         """Keep what reporters need (names, summary, secrets) and let the parse trees go: a monorepo of
         hundreds of apps must not hold every app's trees at once."""
-        self._frozen = {"clustering_configured": self.clustering_configured, "secret_values": self.secret_values(),
+        self._frozen = {"clustering_configured": self.clustering_configured, "secrets": self.secrets,
                         "fly_app": self.fly_app, "mix_app": self.mix_app, "release_name": self.release_name}
         for name in self.HEAVY:
             self.__dict__.pop(name, None)
@@ -274,35 +273,18 @@ class App:
             return True
         return env.get("DNS_CLUSTER_QUERY") is not None
 
-    def secret_values(self) -> set[str]:
-        """Literal values of RELEASE_COOKIE and of declared secrets wherever they are written."""
-        from fly_cluster_lint.parsers.words import Lit
-
+    @property
+    def secrets(self) -> Any:
+        """The app's secret names and literal secret values (model/secrets.py): never in any output."""
         frozen = self.__dict__.get("_frozen")
         if frozen is not None:
-            return frozen["secret_values"]
-        names = {"RELEASE_COOKIE"} | set(self.settings.secrets)
-        out: set[str] = set()
-        if self.release is not None and self.release.cookie:
-            out.add(self.release.cookie)
-        env = self.environment
-        for value in env.values.values():
-            for setting, _ in value.history:
-                if setting.var in names and setting.parts:
-                    out.update(p.text for p in _walk_parts(setting.parts) if isinstance(p, Lit) and len(p.text) >= 4)
-        for setting, _ in env.skipped:
-            if setting.var in names and setting.parts:
-                out.update(p.text for p in _walk_parts(setting.parts) if isinstance(p, Lit) and len(p.text) >= 4)
-        from fly_cluster_lint.model.cookies import literal_cookies
+            return frozen["secrets"]
+        found = self.__dict__.get("_secrets")
+        if found is None:
+            from fly_cluster_lint.model.secrets import collect
 
-        out.update(value for _, value, _ in literal_cookies(self) if len(value) >= 4)
-        if self.dockerfile is not None:  # declared secrets written in any stage, ENV or ARG
-            for stage in self.dockerfile.stages:
-                for ins in stage.instructions:
-                    for setting in ins.env:
-                        if setting.key in names:
-                            out.update(p.text for p in _walk_parts(setting.parts) if isinstance(p, Lit) and len(p.text) >= 4)
-        return out
+            found = self._secrets = collect(self)
+        return found
 
     # -- where missing things go -----------------------------------------------------------------------------
     def env_sh_insertion(self) -> Span:
@@ -322,11 +304,3 @@ class App:
         return f"{self.fly_app or '?'} ({self.toml_path})"
 
 
-
-def _walk_parts(parts: tuple):
-    from fly_cluster_lint.parsers.words import Var
-
-    for part in parts:
-        yield part
-        if isinstance(part, Var):
-            yield from _walk_parts(part.arg)

@@ -1,4 +1,8 @@
-"""One module per output format. Each takes the lint Result and returns the text to print."""
+"""One module per output format. Each takes the lint Result and returns the text to print.
+
+No reporter masks secrets by replacing text in what it produced: values are masked where output is built
+(model/secrets.py), and text from the repository is made printable (reporters/printable.py).
+"""
 
 from __future__ import annotations
 
@@ -17,11 +21,3 @@ def render(fmt: str, result, *, color: bool = False, quiet: bool = False, statis
     if fmt == "text":
         return module.render(result, color=color, quiet=quiet, fixed=fixed)
     return module.render(result, color=color)
-
-
-def mask(text: str, secrets: frozenset) -> str:
-    """Replace every known secret value (cookies) with ****: no output format may carry one."""
-    for secret in sorted(secrets, key=len, reverse=True):
-        if secret:
-            text = text.replace(secret, "****")
-    return text

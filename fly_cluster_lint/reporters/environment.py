@@ -1,41 +1,40 @@
 """`fly-cluster-lint env`: every clustering variable with its effective value at boot on a Fly Machine,
-the file:line that wins, and what it overrides. Cookie and secret values are masked."""
+the file:line that wins, and what it overrides. Secret values are never shown: a secret variable is
+`****` and the word after `-setcookie` in any value is `****` (model/secrets.shown_value)."""
 
 from __future__ import annotations
 
-import json
-
 from fly_cluster_lint import __version__
-from fly_cluster_lint.parsers.words import render
-from fly_cluster_lint.reporters import mask
+from fly_cluster_lint.reporters.printable import guard, json_text, visible
 
 VARIABLES = ("ERL_AFLAGS", "ERL_FLAGS", "ERL_ZFLAGS", "ELIXIR_ERL_OPTIONS", "ECTO_IPV6", "DNS_CLUSTER_QUERY",
              "RELEASE_DISTRIBUTION", "RELEASE_NODE", "RELEASE_COOKIE")
-MASK = "****"
 LABELS = {"overridden": "overridden", "appended to": "extended", "kept outer value": "unused default",
           "effective": "effective"}
 
 
-def _secret_names(app) -> set:
-    return {"RELEASE_COOKIE"} | set(app.settings.secrets)
+def _shown(setting, parts, secrets) -> str:
+    from fly_cluster_lint.model.secrets import MASK, shown_value
 
-
-def _shown(setting, app) -> str:
-    if setting.parts is None:
+    if parts is None:
         return "(Fly secret)" if setting.layer == "secret" else f"({setting.note})" if setting.note else "(unknown)"
-    if setting.var in _secret_names(app) and setting.layer != "release default":
-        return MASK
-    return render(setting.parts) if setting.parts else '""'
+    if setting.layer == "release default" and setting.var == "RELEASE_COOKIE":
+        return MASK  # the mix.exs `cookie:` literal
+    return visible(shown_value(setting.var, parts, secrets)) if parts else '""'
 
 
 def _where(setting) -> dict | None:
     if setting.span is None:
         return None
-    return {"file": setting.span.file, "line": setting.span.line, "column": setting.span.column}
+    return {"file": visible(setting.span.file), "line": setting.span.line, "column": setting.span.column}
 
 
 def app_data(app) -> dict:
+    from fly_cluster_lint.model.query import resolve
+    from fly_cluster_lint.model.secrets import mask_source
+
     env = app.environment
+    secrets = app.secrets
     variables = []
     for name in VARIABLES:
         value = env.get(name)
@@ -44,29 +43,29 @@ def app_data(app) -> dict:
                               "history": []})
             continue
         setting = value.setting
-        shown = MASK if name in _secret_names(app) and value.parts is not None and setting.layer != "release default" \
-            else _shown(setting, app) if value.parts is None else render(value.parts)
+        shown = _shown(setting, value.parts, secrets)
         history = []
         for other, status in value.history:
             if other is setting:
                 continue
-            history.append({"status": status, "value": _shown(other, app), "layer": other.layer,
+            history.append({"status": status, "value": _shown(other, other.parts, secrets), "layer": other.layer,
                             "source": _where(other)})
-        from fly_cluster_lint.model.query import resolve
-
-        resolved = resolve(value.parts, app.fly_app) if value.parts is not None and name not in _secret_names(app) \
-            else None
+        resolved = None
+        if value.parts is not None and name not in secrets.names:
+            text = resolve(value.parts, app.fly_app)
+            resolved = visible(mask_source(text, secrets)) if text is not None else None
         variables.append({"name": name, "value": shown, "resolved": resolved if resolved != shown else None,
                           "layer": setting.layer, "source": _where(setting), "exported": value.exported,
                           "note": setting.note, "history": history})
-    return {"fly_toml": app.toml_path, "fly_app": app.fly_app, "mix_app": app.mix_app, "release": app.release_name,
+    return {"fly_toml": visible(app.toml_path), "fly_app": visible(app.fly_app) if app.fly_app else app.fly_app,
+            "mix_app": visible(app.mix_app) if app.mix_app else app.mix_app,
+            "release": visible(app.release_name) if app.release_name else app.release_name,
             "command": env.command, "complete": env.complete, "unreadable_layers": sorted(env.incomplete),
             "variables": variables}
 
 
 def render_json(result) -> str:
-    doc = {"version": __version__, "apps": [app_data(app) for app in result.apps]}
-    return mask(json.dumps(doc, indent=2, ensure_ascii=False), result.secrets) + "\n"
+    return json_text({"version": __version__, "apps": [app_data(app) for app in result.apps]}) + "\n"
 
 
 def render_text(result, *, color: bool = False) -> str:
@@ -97,4 +96,4 @@ def render_text(result, *, color: bool = False) -> str:
                 label = LABELS.get(old["status"], old["status"])
                 lines.append(f"  {'':<{width}}    {label}: {value}  ({at})")
         lines.append("")
-    return mask("\n".join(lines).rstrip("\n") + "\n", result.secrets)
+    return guard("\n".join(lines).rstrip("\n") + "\n")

@@ -1,9 +1,11 @@
 """`--format github`: GitHub Actions workflow commands, one annotation per finding. Chosen by default when
-GITHUB_ACTIONS=true and no --format is given."""
+GITHUB_ACTIONS=true and no --format is given. The one output that emits workflow commands: every value is
+made visible (reporters.printable) and escaped as the runner expects, so no text from the repository can
+end an annotation or start a command of its own."""
 
 from __future__ import annotations
 
-from fly_cluster_lint.reporters import mask
+from fly_cluster_lint.reporters.printable import visible
 
 LEVELS = {"error": "error", "warning": "warning", "info": "notice"}
 
@@ -20,8 +22,8 @@ def render(result, *, color: bool = False) -> str:
     lines = []
     for d in result.diagnostics:
         s = d.span
-        props = [("file", s.file), ("line", str(s.line)), ("col", str(s.column)), ("endLine", str(s.end_line)),
-                 ("endColumn", str(s.end_column)), ("title", f"{d.code} {d.slug}")]
+        props = [("file", visible(s.file)), ("line", str(s.line)), ("col", str(s.column)),
+                 ("endLine", str(s.end_line)), ("endColumn", str(s.end_column)), ("title", f"{d.code} {d.slug}")]
         joined = ",".join(f"{k}={escape_property(v)}" for k, v in props)
-        lines.append(f"::{LEVELS[d.severity]} {joined}::{escape_data(d.message)}")
-    return mask("".join(line + "\n" for line in lines), result.secrets)
+        lines.append(f"::{LEVELS[d.severity]} {joined}::{escape_data(visible(d.message))}")
+    return "".join(line + "\n" for line in lines)

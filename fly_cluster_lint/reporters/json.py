@@ -1,13 +1,12 @@
 """`--format json`: one object with the apps and the diagnostics (files relative to the working
-directory, `/` separators, 1-based lines and columns, end exclusive)."""
+directory, `/` separators, 1-based lines and columns, end exclusive). Written as pure ASCII JSON
+(reporters.printable.json_text); text from the repository is shown with printable.visible."""
 
 from __future__ import annotations
 
-import json
-
 from fly_cluster_lint import __version__
 from fly_cluster_lint.paths import display
-from fly_cluster_lint.reporters import mask
+from fly_cluster_lint.reporters.printable import json_text, visible
 
 
 def document(result) -> dict:
@@ -15,27 +14,27 @@ def document(result) -> dict:
         "version": __version__,
         "apps": [
             {
-                "root": display(app.spec.project),
-                "fly_toml": app.toml_path,
-                "fly_app": app.fly_app,
-                "mix_app": app.mix_app,
+                "root": visible(display(app.spec.project)),
+                "fly_toml": visible(app.toml_path),
+                "fly_app": visible(app.fly_app) if app.fly_app is not None else None,
+                "mix_app": visible(app.mix_app) if app.mix_app is not None else None,
                 "clustering_configured": app.clustering_configured,
             }
             for app in result.apps
         ],
-        "skipped": [{"fly_toml": path, "reason": reason} for path, reason in result.skipped],
+        "skipped": [{"fly_toml": visible(path), "reason": visible(reason)} for path, reason in result.skipped],
         "diagnostics": [
             {
                 "code": d.code,
                 "slug": d.slug,
                 "severity": d.severity,
-                "message": d.message,
-                "file": d.span.file,
+                "message": visible(d.message),
+                "file": visible(d.span.file),
                 "line": d.span.line,
                 "column": d.span.column,
                 "end_line": d.span.end_line,
                 "end_column": d.span.end_column,
-                "app": d.app,
+                "app": visible(d.app),
                 "fix": fix_document(d.fix, result),
             }
             for d in result.diagnostics
@@ -43,42 +42,54 @@ def document(result) -> dict:
     }
 
 
+WITHHELD = "withheld: the change holds a secret value (apply it with --fix, or see --diff)"
+
+
+def holds_secret(text: str, secrets) -> bool:
+    """Whether new file content would carry a secret (a known value, or a value assigned to a secret name)."""
+    from fly_cluster_lint.model.secrets import masked_ranges
+
+    return secrets is not None and any(masked_ranges(line, secrets) for line in text.split("\n"))
+
+
 def fix_document(fix, result) -> dict | None:
-    """{"applicability", "message", "edits": [{"file", "line", "column", "end_line", "end_column", "content"}]};
-    a new file is an edit at 1:1 of a file that does not exist yet, a rename its content moved there and
-    removed from the old path."""
+    """{"applicability", "message", "edits": [...]}: an edit is {"file", "line", "column", "end_line",
+    "end_column", "content"} (a new file is an edit at 1:1 of a file that does not exist yet) or
+    {"file", "rename_to"}; content that would carry a secret is withheld (`"content": null` and a
+    `"withheld"` reason)."""
     if fix is None:
         return None
     from pathlib import Path
 
     from fly_cluster_lint.fixes import Create, Edit, Rename
+    from fly_cluster_lint.parsers import ParseError
 
     files = result.files
     edits = []
     for edit in fix.edits:
+        if isinstance(edit, Rename):
+            edits.append({"file": visible(display(Path(edit.path))), "rename_to": visible(display(Path(edit.target)))})
+            continue
         if isinstance(edit, Edit):
-            source = files.source(Path(edit.path)) if files is not None else None
+            try:
+                source = files.source(Path(edit.path)) if files is not None else None
+            except ParseError:
+                source = None
             if source is None:
                 continue
-            start = source.point(edit.start)
-            end = source.point(edit.end)
-            edits.append({"file": display(Path(edit.path)), "line": start[0], "column": start[1], "end_line": end[0],
-                          "end_column": end[1], "content": edit.content})
+            (line, column), (end_line, end_column) = source.point(edit.start), source.point(edit.end)
         elif isinstance(edit, Create):
-            edits.append({"file": display(Path(edit.path)), "line": 1, "column": 1, "end_line": 1, "end_column": 1,
-                          "content": edit.content})
-        elif isinstance(edit, Rename):
-            source = files.source(Path(edit.path)) if files is not None else None
-            if source is None:
-                continue
-            end = source.point(len(source.data))
-            text = source.data.decode("utf-8", "replace")
-            edits.append({"file": display(Path(edit.target)), "line": 1, "column": 1, "end_line": 1, "end_column": 1,
-                          "content": text})
-            edits.append({"file": display(Path(edit.path)), "line": 1, "column": 1, "end_line": end[0],
-                          "end_column": end[1], "content": ""})
-    return {"applicability": fix.applicability, "message": fix.message, "edits": edits}
+            line, column, end_line, end_column = 1, 1, 1, 1
+        else:
+            continue
+        item = {"file": visible(display(Path(edit.path))), "line": line, "column": column, "end_line": end_line,
+                "end_column": end_column, "content": edit.content}
+        if holds_secret(edit.content, result.secrets):
+            item["content"] = None
+            item["withheld"] = WITHHELD
+        edits.append(item)
+    return {"applicability": fix.applicability, "message": visible(fix.message), "edits": edits}
 
 
 def render(result, *, color: bool = False) -> str:
-    return mask(json.dumps(document(result), indent=2, ensure_ascii=False), result.secrets) + "\n"
+    return json_text(document(result)) + "\n"

@@ -11,7 +11,7 @@ import zlib
 from pathlib import Path
 
 from fly_cluster_lint import __version__
-from fly_cluster_lint.reporters import mask
+from fly_cluster_lint.reporters.printable import json_text, visible
 
 LEVELS = {"error": "error", "warning": "warning", "info": "note"}
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -32,22 +32,26 @@ def document(result) -> dict:
         "defaultConfiguration": {"level": LEVELS[r.severity]},
         "properties": {"tags": ["fly.io", "elixir", "clustering"]},
     } for r in rules]
-    sources = {source.display: source for app in result.apps for source in app.files.sources()}
+    from fly_cluster_lint.model.secrets import mask_source
+
+    sources = result.files.by_display() if result.files is not None else {}
     seen: dict[str, int] = {}
     results = []
     for d in result.diagnostics:
         s = d.span
         source = sources.get(s.file)
         text = source.line_text(s.line).strip() if source is not None and s.line <= source.line_count else ""
+        text = mask_source(text, result.secrets) if result.secrets is not None else text
         key = f"{d.code}\0{s.file}\0{text}"
         occurrence = seen.get(key, 0)
         seen[key] = occurrence + 1
-        fingerprint = f"{zlib.crc32(key.encode()):08x}{zlib.adler32(key.encode()):08x}:{occurrence}"
+        data = key.encode("utf-8", "surrogateescape")
+        fingerprint = f"{zlib.crc32(data):08x}{zlib.adler32(data):08x}:{occurrence}"
         results.append({
             "ruleId": d.code,
             "ruleIndex": index.get(d.code, 0),
             "level": LEVELS[d.severity],
-            "message": {"text": d.message},
+            "message": {"text": visible(d.message)},
             "locations": [{
                 "physicalLocation": {
                     "artifactLocation": {"uri": _uri(s.file), "uriBaseId": "%SRCROOT%"},
@@ -56,7 +60,7 @@ def document(result) -> dict:
                 },
             }],
             "partialFingerprints": {"flyClusterLint/v1": fingerprint},
-            "properties": {"app": d.app, "slug": d.slug},
+            "properties": {"app": visible(d.app), "slug": d.slug},
         })
         fixes = _fixes(d, result)
         if fixes:
@@ -76,11 +80,12 @@ def document(result) -> dict:
 
 
 def _fixes(diagnostic, result) -> list:
-    """SARIF `fixes`: one fix with an artifactChange per file, replacements by region."""
+    """SARIF `fixes`: one fix with an artifactChange per file, replacements by region. A rename, or a change
+    whose content is withheld because it holds a secret, cannot be written as replacements: no fix then."""
     from fly_cluster_lint.reporters.json import fix_document
 
     doc = fix_document(diagnostic.fix, result)
-    if not doc or not doc["edits"]:
+    if not doc or not doc["edits"] or any("rename_to" in e or e.get("content") is None for e in doc["edits"]):
         return []
     changes: dict[str, list] = {}
     for edit in doc["edits"]:
@@ -97,12 +102,16 @@ def _fixes(diagnostic, result) -> list:
 
 
 def _uri(file: str) -> str:
-    if os.path.isabs(file):
-        return Path(file).as_uri()
+    """A URI reference for a displayed path: every byte of the real name percent-encoded as needed."""
     from urllib.parse import quote
 
-    return quote(file)
+    raw = os.fsencode(file) if os.name != "nt" else file.encode("utf-8", "surrogateescape")
+    if os.path.isabs(file):
+        if os.name == "nt":
+            return Path(file).as_uri()
+        return "file://" + quote(raw)
+    return quote(raw)
 
 
 def render(result, *, color: bool = False) -> str:
-    return mask(json.dumps(document(result), indent=2, ensure_ascii=False), result.secrets) + "\n"
+    return json_text(document(result)) + "\n"

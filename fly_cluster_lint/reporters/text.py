@@ -1,9 +1,13 @@
 """`--format text`: `path:line:col: CODE severity: message`, the source line with the span underlined,
-and a closing summary."""
+and a closing summary.
+
+Everything from the repository is shown with reporters.printable.visible (control characters as escapes)
+and code frames hide secrets (model.secrets.masked_ranges); the whole report passes printable.guard.
+"""
 
 from __future__ import annotations
 
-from fly_cluster_lint.reporters import mask
+from fly_cluster_lint.reporters.printable import guard, visible
 
 MAX_FRAME = 160  # characters of a source line shown in a code frame
 
@@ -16,52 +20,35 @@ def render(result, *, color: bool = False, quiet: bool = False, fixed: int | Non
         return f"{COLORS[kind]}{text}{COLORS['reset']}" if color else text
 
     if quiet:
-        out = [f"{d.span.file}:{d.span.line}:{d.span.column}: {d.code} {d.severity}: {d.message}"
+        out = [f"{visible(d.span.file)}:{d.span.line}:{d.span.column}: {d.code} {d.severity}: {visible(d.message)}"
                for d in result.diagnostics]
-        return mask("".join(line + "\n" for line in out), result.secrets)
+        return guard("".join(line + "\n" for line in out))
     lines: list[str] = []
     if not result.apps:
         lines.append("No Fly.io Elixir app found (no fly.toml or fly.*.toml deploying a mix.exs project).")
     for path, reason in result.skipped:
-        lines.append(paint("dim", f"skipped {path}: {reason}"))
+        lines.append(paint("dim", f"skipped {visible(path)}: {visible(reason)}"))
     for app in result.apps:
         if not app.clustering_configured:
-            lines.append(paint("bold", f"note: {app.describe()}: clustering is not configured yet; every missing "
-                                       f"setting is reported below, each where it should be added"))
+            lines.append(paint("bold", f"note: {visible(app.describe())}: clustering is not configured yet; every "
+                                       f"missing setting is reported below, each where it should be added"))
     if lines:
         lines.append("")
-    sensitive = {"RELEASE_COOKIE", "-setcookie", "cookie:"}
-    for app in result.apps:
-        sensitive |= set(app.settings.secrets)
-    sources = {}
-    for app in result.apps:
-        for source in app.files.sources():
-            sources[source.display] = source
+    sources = result.files.by_display() if result.files is not None else {}
     for diag in result.diagnostics:
         span = diag.span
         marker = "[*] " if diag.fix is not None and diag.fix.applicability == "safe" else ""
-        head = f"{span.file}:{span.line}:{span.column}: {diag.code} {marker}{diag.severity}: {diag.message}"
-        if color:
-            where = f"{span.file}:{span.line}:{span.column}:"
-            label = f"{diag.code} {marker}{diag.severity}:"
-            head = paint("bold", where) + " " + paint(diag.severity, label) + " " + diag.message
-        lines.append(head)
+        where = f"{visible(span.file)}:{span.line}:{span.column}:"
+        label = f"{diag.code} {marker}{diag.severity}:"
+        lines.append(f"{paint('bold', where)} {paint(diag.severity, label)} {visible(diag.message)}" if color
+                     else f"{where} {label} {visible(diag.message)}")
         source = sources.get(span.file)
         if source is not None and span.line <= source.line_count:
-            text = _hide_values(source.line_text(span.line).replace("\t", " "), sensitive)
-            width = len(str(span.line))
-            column = span.column
-            end = span.end_column if span.end_line == span.line else len(text) + 1
-            if len(text) > MAX_FRAME:  # a very long line: show a window around the span
-                start = max(0, column - 1 - 40)
-                text = ("…" if start else "") + text[start:start + MAX_FRAME] + "…"
-                shift = start - (1 if start else 0)
-                column, end = column - shift, min(end - shift, len(text))
-            carets = "^" * max(1, min(end, len(text) + 1) - column)
-            gutter = " " * width + " |"
+            text, column, width = frame(source.line_text(span.line), span, result.secrets)
+            gutter = " " * len(str(span.line)) + " |"
             lines.append(" " + paint("dim", gutter))
             lines.append(" " + paint("dim", f"{span.line} |") + " " + text)
-            lines.append(" " + paint("dim", gutter) + " " + " " * (column - 1) + paint("caret", carets))
+            lines.append(" " + paint("dim", gutter) + " " + " " * column + paint("caret", "^" * width))
         lines.append("")
     if fixed:
         lines.append(f"Fixed {fixed} finding{'' if fixed == 1 else 's'}; linted again:")
@@ -73,7 +60,50 @@ def render(result, *, color: bool = False, quiet: bool = False, fixed: int | Non
         if unsafe:
             hint += ("; " if hint else "") + f"{unsafe} more with `--fix --unsafe-fixes`"
         lines.append(hint + " (`--diff` shows the change first).")
-    return mask("\n".join(lines), result.secrets) + "\n"
+    return guard("\n".join(lines) + "\n")
+
+
+def frame(line: str, span, secrets) -> tuple[str, int, int]:
+    """A source line as a code frame shows it: secrets replaced by `****`, tabs as one space, control
+    characters as escapes, a window around the span when the line is long. Returns the text, the offset of
+    the first caret and the number of carets (at least one)."""
+    from fly_cluster_lint.model.secrets import MASK, masked_ranges
+
+    pieces = []  # what each character of the line becomes
+    hidden = masked_ranges(line, secrets) if secrets is not None else []
+    index = 0
+    for start, end in hidden:
+        pieces.extend(_piece(ch) for ch in line[index:start])
+        pieces.append(MASK)
+        pieces.extend("" for _ in range(start + 1, end))
+        index = end
+    pieces.extend(_piece(ch) for ch in line[index:])
+    first = max(0, min(span.column - 1, len(pieces)))
+    last = span.end_column - 1 if span.end_line == span.line else len(pieces)
+    last = max(first + 1, min(last, len(pieces) + 1))
+    lead = 0
+    if sum(len(p) for p in pieces) > MAX_FRAME:  # a very long line: a window around the span
+        lead = max(0, first - 40)
+        shown = pieces[lead:]
+        total = 0
+        for count, piece in enumerate(shown):
+            total += len(piece)
+            if total > MAX_FRAME:
+                shown = shown[:count]
+                break
+        prefix = "…" if lead else ""
+        text = prefix + "".join(shown) + "…"
+        offset = len(prefix) + sum(len(p) for p in pieces[lead:first])
+        width = sum(len(p) for p in pieces[first:min(last, lead + len(shown))]) or 1
+        return text, offset, max(1, min(width, len(text) - offset))
+    text = "".join(pieces)
+    offset = sum(len(p) for p in pieces[:first])
+    width = sum(len(p) for p in pieces[first:last]) or 1
+    return text, offset, width
+
+
+def _piece(ch: str) -> str:
+    return " " if ch == "\t" else visible(ch)
 
 
 def summary(result) -> str:
@@ -103,16 +133,3 @@ def statistics(result) -> str:
     lines = [f"{n:>{width}}  {code}  {slug} ({severity})" for (code, slug, severity), n in rows]
     lines.append(summary(result))
     return "\n".join(lines) + "\n"
-
-
-def _hide_values(line: str, names: set) -> str:
-    """A code frame never shows what follows a cookie or secret name on its line, even in a file that
-    does not parse (where the tool cannot know the value to mask)."""
-    for name in names:
-        at = line.find(name)
-        if at >= 0:
-            cut = at + len(name)
-            rest = line[cut:]
-            keep = len(rest) - len(rest.lstrip(" =:\t\"'"))
-            return line[: cut + keep] + ("****" if rest.strip() else "")
-    return line

@@ -1,0 +1,245 @@
+"""What is secret in an app, so that no output ever carries it.
+
+Two things are secret: the values of *secret variables* (RELEASE_COOKIE and every variable declared in
+`secrets`), and every literal cookie however it is spelled (model/cookies.py: `-setcookie` words in flag
+variables and vm.args, the mix.exs `cookie:` option, EEx string literals, fallbacks). Secrets are masked
+*structurally*, where output is built, never by replacing text in a finished report:
+
+- a value shown for a variable goes through ``shown_value``: a secret variable is ``****``, and the word
+  after `-setcookie` in any other value is ``****``;
+- text copied from a source file (code frames, `--diff` lines, fix contents) goes through ``mask_source``,
+  which hides the known secret values and what follows a secret name on the line (also in files that do
+  not parse, where the tool cannot know the values);
+- messages never quote a secret variable's value (checks render values with ``shown_value``).
+
+Variables whose values flow into a secret (`C=abc; export RELEASE_COOKIE="$C"`) are secret too. Misnamed
+copies of env.sh.eex (`rel/env.sh`, ...) are read for secrets although mix release ignores them.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from fly_cluster_lint.model.cookies import COOKIE, FLAG_VARS, eex_string, flag_values, literal_cookies
+
+if TYPE_CHECKING:
+    from typing import Any, Iterable
+
+MASK = "****"
+MIN_MASKED = 4  # shorter literal values are hidden by name (on their line), not searched for as text
+SETCOOKIE = "-setcookie"
+
+
+class Secrets:
+    """``names``: secret variables; ``values``: literal secret text found anywhere in the app's files."""
+
+    __slots__ = ("names", "values")
+
+    def __init__(self, names: Iterable[str] = (), values: Iterable[str] = ()) -> None:
+        self.names = frozenset(names) | {COOKIE}
+        self.values = frozenset(v for v in values if v)
+
+    def union(self, other: "Secrets") -> "Secrets":
+        return Secrets(self.names | other.names, self.values | other.values)
+
+    def __repr__(self) -> str:  # never the values
+        return f"Secrets(names={sorted(self.names)!r}, values=<{len(self.values)} hidden>)"
+
+
+def _texts(parts: tuple | None) -> Iterable[str]:
+    """Literal text in value parts (inside ${X:-...} too) and EEx string literals."""
+    from fly_cluster_lint.parsers.words import Eex, Lit, Var
+
+    for part in parts or ():
+        if isinstance(part, Lit):
+            yield part.text
+        elif isinstance(part, Var):
+            yield from _texts(part.arg)
+        elif isinstance(part, Eex):
+            text = eex_string(part.code)
+            if text is not None:
+                yield text
+
+
+def _words_after_setcookie(parts: tuple | None) -> tuple[list[str], set[str]]:
+    """Literal words and variable names that follow `-setcookie` in a value."""
+    from fly_cluster_lint.parsers.words import Eex, Lit, Var
+
+    tokens: list[list] = [[]]
+    for part in parts or ():
+        if isinstance(part, Lit):
+            pieces = part.text.replace("\t", " ").split(" ")
+            tokens[-1].append(Lit(pieces[0]))
+            tokens.extend([Lit(p)] for p in pieces[1:])
+        else:
+            tokens[-1].append(part)
+    literals, names = [], set()
+    for index, token in enumerate(tokens[:-1]):
+        if [p for p in token if not (isinstance(p, Lit) and not p.text)] != [Lit(SETCOOKIE)]:
+            continue
+        following = next((t for t in tokens[index + 1:] if any(not isinstance(p, Lit) or p.text for p in t)), [])
+        for part in following:
+            if isinstance(part, Lit):
+                literals.append(part.text)
+            elif isinstance(part, Var):
+                names.add(part.name)
+                literals.extend(_texts(part.arg))
+            elif isinstance(part, Eex) and eex_string(part.code) is not None:
+                literals.append(eex_string(part.code))
+    return literals, names
+
+
+def collect(app: Any) -> Secrets:
+    """Every secret name and literal secret value of an app (never raises: a broken file has none)."""
+    from fly_cluster_lint.parsers.words import references
+
+    names = set(app.settings.secrets) | {COOKIE}
+    values: set[str] = set()
+    settings: list[Any] = []  # (var, parts) of every place that sets a variable, in any layer, applied or not
+    try:
+        env = app.environment
+        for value in env.values.values():
+            settings.extend((s.var, s.parts) for s, _ in value.history)
+            if value.var in names and value.parts is not None:
+                values.update(_texts(value.parts))
+        settings.extend((s.var, s.parts) for s, _ in env.skipped)
+    except (Exception, RecursionError):
+        pass
+    if app.dockerfile is not None:  # every stage: a builder stage's ENV/ARG is committed text too
+        for stage in app.dockerfile.stages:
+            for ins in stage.instructions:
+                settings.extend((e.key, e.parts) for e in ins.env)
+    for script in _near_miss_scripts(app):
+        settings.extend((a.name, a.parts) for a in script.assignments)
+    # secret variables, and the variables whose values flow into them (transitively)
+    secret_vars = set(names)
+    chased: set[str] = set()
+    while secret_vars - chased:
+        name = (secret_vars - chased).pop()
+        chased.add(name)
+        for var, parts in settings:
+            if var == name:
+                values.update(_texts(parts))
+                secret_vars |= references(parts or ())
+    for var, parts in settings:
+        if var in FLAG_VARS:
+            literals, flowing = _words_after_setcookie(parts)
+            values.update(literals)
+            for name in flowing - chased:
+                chased.add(name)
+                for other, other_parts in settings:
+                    if other == name:
+                        values.update(_texts(other_parts))
+    try:
+        values.update(value for _, value, _ in literal_cookies(app))
+    except (Exception, RecursionError):
+        pass
+    for model, _ in (app.vm_args, app.remote_vm_args):
+        if model is not None:
+            for index, word in enumerate(model.words[:-1]):
+                if word.text == SETCOOKIE:
+                    text = model.words[index + 1].text
+                    values.add(eex_string(text[3:-2]) if text.startswith("<%=") and text.endswith("%>") and
+                               eex_string(text[3:-2]) is not None else text)
+    return Secrets(names, (v.strip() for v in values if v.strip()))
+
+
+def _near_miss_scripts(app: Any) -> list[Any]:
+    """Misnamed copies of env.sh.eex that mix release never reads, parsed only to find their secrets."""
+    from fly_cluster_lint.checks.files import NEAR_MISSES
+    from fly_cluster_lint.parsers.shell import parse_env_sh
+
+    out = []
+    try:
+        folder = app.rel_dir
+    except (Exception, RecursionError):
+        return out
+    for name in NEAR_MISSES:
+        model, _ = app.files.parse(folder / name, "env_sh", lambda source: parse_env_sh(source, {}))
+        if model is not None:
+            out.append(model)
+    return out
+
+
+def shown_value(var: str, parts: tuple | None, secrets: Secrets) -> str:
+    """A variable's value as output may show it: `****` for a secret variable; otherwise the value with
+    the word after `-setcookie` and any known secret text hidden."""
+    from fly_cluster_lint.parsers.words import render
+
+    if parts is None:
+        return ""
+    if var in secrets.names:
+        return MASK
+    return mask_source(render(parts), secrets)
+
+
+def shown_text(var: str, text: str, secrets: Secrets) -> str:
+    """Text of a variable's value (already rendered) as a message may quote it."""
+    return MASK if var in secrets.names else mask_source(text, secrets)
+
+
+def mask_source(text: str, secrets: Secrets) -> str:
+    """Text copied from a source file, as output may show it: known secret values become `****`, and so
+    does whatever is assigned to a secret name (`RELEASE_COOKIE=`, `cookie:`, `-setcookie`) on its line."""
+    if not text:
+        return text
+    out = []
+    for line in text.split("\n"):
+        ranges = masked_ranges(line, secrets)
+        for start, end in reversed(ranges):
+            line = line[:start] + MASK + line[end:]
+        out.append(line)
+    return "\n".join(out)
+
+
+def masked_ranges(line: str, secrets: Secrets) -> list[tuple[int, int]]:
+    """Character ranges of one line that output must replace with `****`, sorted and disjoint."""
+    ranges = []
+    for value in secrets.values:
+        if len(value) < MIN_MASKED:
+            continue
+        at = line.find(value)
+        while at >= 0:
+            ranges.append((at, at + len(value)))
+            at = line.find(value, at + len(value))
+    hidden = _assigned_to_name(line, secrets.names)
+    if hidden is not None:
+        ranges.append(hidden)
+    if not ranges:
+        return ranges
+    ranges.sort()
+    merged = [ranges[0]]
+    for start, end in ranges[1:]:
+        if start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def _assigned_to_name(line: str, names: frozenset) -> tuple[int, int] | None:
+    """The range of what is assigned on a line to a secret name (`NAME=...`, `NAME = "..."`, `"NAME": ...`,
+    `cookie: ...`, `-setcookie ...`), up to the end of the line; None when there is none."""
+    if "cookie" not in line.lower() and not any(name in line for name in names):
+        return None
+    for marker in sorted(names) + [SETCOOKIE, "cookie:"]:
+        start = 0
+        while True:
+            at = line.find(marker, start)
+            if at < 0:
+                break
+            start = at + len(marker)
+            rest = line[start:]
+            if marker == SETCOOKIE:
+                assigned = rest[:1] in (" ", "\t")
+            elif marker == "cookie:":
+                assigned = True
+            else:
+                head = rest.lstrip("\"' \t")
+                assigned = head[:1] in ("=", ":") and not head.startswith("::")
+            if not assigned:
+                continue
+            keep = len(rest) - len(rest.lstrip(" =:\t\"'"))
+            if rest[keep:].strip():
+                return start + keep, len(line)
+    return None
