@@ -106,12 +106,6 @@ def _check(args) -> int:
     status = 2 if errors else exit_status(result, args.fail_on)
     if use_cache and not errors:
         inputs = result.files.inputs() if result.files is not None else {}
-        for app in result.apps:
-            if app.settings.path is not None:
-                try:
-                    inputs[str(app.settings.path.resolve())] = app.settings.path.read_bytes()
-                except OSError:
-                    pass
         resultcache.store(name, inputs, result.files.folders if result.files is not None else set(), report, status,
                           errors)
     return _finish(args, report, status, errors)

@@ -39,25 +39,31 @@ class Overrides(Record):
     _defaults = {"config": None, "secrets": (), "select": (), "ignore": (), "extend_exclude": (), "cache": dict}
 
 
-def find_config(start: Path, repo_root: Path) -> Path | None:
+MAX_CONFIG_BYTES = 1024 * 1024  # a configuration is a few lines; a larger file is refused, not read
+
+
+def find_config(start: Path, repo_root: Path, files) -> Path | None:
     current = start
     while True:
         candidate = current / CONFIG_NAME
-        if candidate.is_file():
+        if files.kind(candidate) in ("file", "outside"):
             return candidate
         if current == repo_root or current.parent == current:
             return None
         current = current.parent
 
 
-def load_settings(path: Path | None, overrides: Overrides, known_codes: frozenset) -> Settings:
+def load_settings(path: Path | None, overrides: Overrides, known_codes: frozenset, files=None,
+                  named: bool = False) -> Settings:
+    """The settings in a configuration file, read through the file cache: confined to the repository when
+    found there, from anywhere when the user named it with --config (`named`)."""
     key = str(path)
     cached = overrides.cache.get(key)
     if cached is not None:
         return cached
     data: dict = {}
     if path is not None:
-        data = _read(path)
+        data = _read(path, files, named)
     shown = _display(path)
     unknown = sorted(set(data) - set(KEYS))
     if unknown:
@@ -95,19 +101,21 @@ def load_settings(path: Path | None, overrides: Overrides, known_codes: frozense
     return settings
 
 
-def _read(path: Path) -> dict:
+def _read(path: Path, files, named: bool) -> dict:
     from fly_cluster_lint.parsers import ParseError
     from fly_cluster_lint.parsers.toml import parse_toml
-    from fly_cluster_lint.source import SourceFile
 
     try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise ToolError(f"{_display(path)}: cannot read configuration: {exc.strerror or exc}") from None
+        source = files.source(path, limit=MAX_CONFIG_BYTES, anywhere=named)
+    except ParseError as exc:
+        raise ToolError(f"{_display(path)}: cannot read configuration: {exc.message}") from None
+    if source is None:
+        raise ToolError(f"{_display(path)}: configuration file not found")
     try:
-        return parse_toml(SourceFile(path, _display(path), data)).values
+        values = parse_toml(source).values
     except ParseError as exc:
         raise ToolError(f"{_display(path)}:{exc.line}:{exc.column}: {exc.message}") from None
+    return values
 
 
 def _display(path: Path | None) -> str:

@@ -1,9 +1,14 @@
-"""Which apps to lint: every fly*.toml and the Elixir release it deploys.
+"""Which apps to lint: every Fly config and the Elixir release it deploys.
 
-An app is one (fly toml, Elixir project) pair. The project a toml deploys is the mix.exs beside it; else
-the folder of its `[build] dockerfile` when that holds a mix.exs; else the only mix project below the
-toml's folder; else the nearest mix project above it. A toml that deploys something else (`[build]
+An app is one (Fly config, Elixir project) pair. Fly configs are `fly*.toml`, and any other `.toml` with an
+`app` key and Fly sections (`deploy/fly/prod.toml`). The project a config deploys is the mix.exs beside it;
+else the folder of its `[build] dockerfile` when that holds a mix.exs; else the only mix project below the
+config's folder; else the nearest mix project above it. A config that deploys something else (`[build]
 image`, or a Dockerfile that never runs `mix release`) is listed as skipped.
+
+The repository root is the nearest folder holding `.git`; without one (a source tarball, a build context),
+the outermost ancestor below the home folder that holds a `fly.toml` or `mix.exs` plays it. Everything is
+read through the file cache (files.py), which never touches anything outside the roots.
 """
 
 from __future__ import annotations
@@ -17,14 +22,29 @@ from fly_cluster_lint.files import FileCache
 from fly_cluster_lint.records import Record, value
 
 SKIP_DIRS = frozenset({".git", "_build", "deps", "node_modules", ".elixir_ls", ".hg", ".svn", "__pycache__", ".venv"})
+# Top-level keys that only a Fly config has (besides `app`); a TOML with `app` and one of them is a Fly config.
+FLY_SECTIONS = ("build", "env", "http_service", "services", "deploy", "processes", "vm", "primary_region")
+NOT_FLY = frozenset({".fly-cluster-lint.toml", "pyproject.toml", "Cargo.toml", "netlify.toml", "config.toml",
+                     "rust-toolchain.toml", "ruff.toml", ".ruff.toml", "taplo.toml", "typos.toml"})
 
 
 def is_fly_toml(name: str) -> bool:
     return name == "fly.toml" or (name.startswith("fly.") and name.endswith(".toml") and len(name) > len("fly..toml"))
 
 
+def is_fly_config(files: FileCache, path: Path) -> bool:
+    """`fly*.toml`, or another TOML whose content is a Fly config (an `app` and a Fly section)."""
+    name = path.name
+    if is_fly_toml(name):
+        return True
+    if not name.endswith(".toml") or name in NOT_FLY:
+        return False
+    doc = files.toml_values(path)
+    return isinstance(doc.get("app"), str) and any(key in doc for key in FLY_SECTIONS)
+
+
 class AppSpec(value("AppSpec", "toml project dockerfile repo_root")):
-    """The toml, the folder of the mix.exs it deploys, its Dockerfile (or None) and the repository root."""
+    """The Fly config, the folder of the mix.exs it deploys, its Dockerfile (or None) and the repository root."""
 
     __slots__ = ()
 
@@ -34,47 +54,45 @@ class Discovery(Record):
     _defaults = {"apps": list, "skipped": list}
 
 
-def repo_root_of(path: Path) -> Path:
-    """The first folder holding `.git`, from path upwards; the path's own folder when there is none."""
-    start = path if path.is_dir() else path.parent
-    current = start
-    while True:
-        if (current / ".git").exists():
+def repo_root_of(path: Path, files: FileCache) -> Path:
+    """The nearest folder holding `.git`; without one, the outermost ancestor (below the home folder)
+    holding a fly.toml or mix.exs; else the path's own folder. Every probe is recorded in the cache."""
+    start = path if files.kind(path) == "dir" else path.parent
+    chain = [start, *start.parents]
+    for current in chain:
+        if files.kind(current / ".git") != "missing":
             return current
-        if current.parent == current:
-            return start
-        current = current.parent
+    try:
+        home = Path(os.path.realpath(Path.home()))
+    except (OSError, RuntimeError, KeyError):
+        home = None
+    best = start
+    for current in chain:
+        if current.parent == current or current == home or (home is not None and current in home.parents):
+            break
+        if files.kind(current / "mix.exs") == "file" or files.kind(current / "fly.toml") == "file":
+            best = current
+    return best
 
 
-def walk(root: Path, exclude: tuple = (), seen: set | None = None) -> tuple[list[Path], set[Path]]:
-    """fly*.toml files and folders holding a mix.exs below root. Symlinked folders are never followed.
-    Every folder listed is added to `seen`."""
+def walk(root: Path, files: FileCache, exclude: tuple = ()) -> tuple[list[Path], set[Path]]:
+    """Fly configs and folders holding a mix.exs below root. Symlinked folders are never followed; a
+    symlinked file that leads outside the repository is not read."""
     tomls: list[Path] = []
     mix_dirs: set[Path] = set()
     stack = [root]
     while stack:
         folder = stack.pop()
-        if seen is not None:
-            seen.add(str(folder))
-        try:
-            entries = list(os.scandir(folder))
-        except OSError:
-            continue
-        for entry in entries:
+        for entry in files.listdir(folder):
             name = entry.name
-            try:
-                if entry.is_dir(follow_symlinks=False):
-                    if name in SKIP_DIRS or _excluded(root, Path(entry.path), exclude):
-                        continue
-                    stack.append(Path(entry.path))
-                elif name == "mix.exs":
-                    mix_dirs.add(folder)
-                elif is_fly_toml(name) and entry.is_file() and not _excluded(root, Path(entry.path), exclude):
-                    if entry.is_symlink() and not _inside(Path(entry.path).resolve(), root.resolve()):
-                        continue  # a symlink that leads outside the linted tree is not followed
-                    tomls.append(Path(entry.path))
-            except OSError:
-                continue
+            if entry.kind == "dir":
+                if not entry.symlink and name not in SKIP_DIRS and not _excluded(root, entry.path, exclude):
+                    stack.append(entry.path)
+            elif name == "mix.exs" and entry.kind == "file":
+                mix_dirs.add(folder)
+            elif name.endswith(".toml") and entry.kind == "file" and not _excluded(root, entry.path, exclude):
+                if files.kind(entry.path) == "file" and is_fly_config(files, entry.path):
+                    tomls.append(entry.path)
     tomls.sort()
     return tomls, mix_dirs
 
@@ -94,77 +112,69 @@ def discover(paths: list[Path], files: FileCache, exclude: tuple = ()) -> Discov
         if not given.exists() and not given.is_symlink():
             raise ToolError(f"{given}: no such file or directory")
         path = given.resolve() if given.exists() else given.absolute()
-        repo = repo_root_of(path)
-        if repo not in files.roots:
-            files.roots.append(repo)
-        # Folders where .git and configurations are looked for: up to the repository root, or every
-        # ancestor when there is no repository (a .git created above would change the answer).
-        has_git = (repo / ".git").exists()
-        files.folders.update(str(p) for p in path.parents if not has_git or p == repo or repo in p.parents)
-        if path.is_dir():
-            tomls, mix_dirs = walk(path, exclude, files.folders)
+        repo = repo_root_of(path, files)
+        files.add_root(repo)
+        is_dir = files.kind(path) == "dir"
+        if is_dir:
+            tomls, mix_dirs = walk(path, files, exclude)
             if path != repo:
-                # the tomls that deploy a project inside this folder may sit above it
-                tomls += [t for t in _tomls_above(path, repo) if t not in tomls]
-                mix_dirs |= _mix_above(path, repo)
-            selector = path
+                # the configs that deploy a project inside this folder may sit above it
+                tomls += [t for t in _configs_above(path, repo, files) if t not in tomls]
+                mix_dirs |= _mix_above(path, repo, files)
         else:
-            tomls, mix_dirs = walk(repo, exclude, files.folders)
-            selector = path
+            tomls, mix_dirs = walk(repo, files, exclude)
         for toml in tomls:
             spec_or_reason = _resolve(toml, mix_dirs, repo, files)
             if isinstance(spec_or_reason, str):
-                if _inside(toml, selector) and (toml, toml) not in seen:
+                if _inside(toml, path) and (toml, toml) not in seen:
                     seen.add((toml, toml))
                     result.skipped.append((toml, spec_or_reason))
                 continue
             spec = spec_or_reason
-            if not _selected(spec, selector, path.is_dir()):
-                continue
-            if (spec.toml, spec.project) in seen:
+            if not _selected(spec, path, is_dir, files) or (spec.toml, spec.project) in seen:
                 continue
             seen.add((spec.toml, spec.project))
             result.apps.append(spec)
     return result
 
 
-def _tomls_above(path: Path, repo: Path) -> list[Path]:
+def _ancestors(path: Path, repo: Path) -> list[Path]:
+    """The folders above a path, nearest first, up to the repository root."""
     out = []
     current = path.parent
     while True:
-        try:
-            out += sorted(Path(e.path) for e in os.scandir(current) if is_fly_toml(e.name) and e.is_file())
-        except OSError:
-            pass
+        out.append(current)
         if current == repo or current.parent == current:
             return out
         current = current.parent
 
 
-def _mix_above(path: Path, repo: Path) -> set[Path]:
-    out = set()
-    current = path
-    while True:
-        if (current / "mix.exs").is_file():
-            out.add(current)
-        if current == repo or current.parent == current:
-            return out
-        current = current.parent
+def _configs_above(path: Path, repo: Path, files: FileCache) -> list[Path]:
+    out = []
+    for folder in _ancestors(path, repo):
+        out += [e.path for e in files.listdir(folder)
+                if e.kind == "file" and e.name.endswith(".toml") and files.kind(e.path) == "file"
+                and is_fly_config(files, e.path)]
+    return out
+
+
+def _mix_above(path: Path, repo: Path, files: FileCache) -> set[Path]:
+    return {f for f in [path, *_ancestors(path, repo)] if files.is_file(f / "mix.exs")}
 
 
 def _inside(path: Path, folder: Path) -> bool:
     return path == folder or folder in path.parents
 
 
-def _selected(spec: AppSpec, selector: Path, is_dir: bool) -> bool:
+def _selected(spec: AppSpec, selector: Path, is_dir: bool, files: FileCache) -> bool:
     """A folder selects the apps inside it or whose project it is inside; a file the app it belongs to."""
     members = [spec.toml.parent, spec.project] + ([spec.dockerfile.parent] if spec.dockerfile else [])
     if is_dir:
         return _inside(spec.toml, selector) or _inside(spec.project, selector) or _inside(selector, spec.project)
     if selector == spec.toml or selector == spec.dockerfile:
         return True
-    if selector.name.startswith("fly") and selector.name.endswith(".toml"):
-        return False  # another toml: it is its own app
+    if selector.name.endswith(".toml") and is_fly_config(files, selector):
+        return False  # another Fly config: it is its own app
     return any(_inside(selector, m) for m in members)
 
 
@@ -178,27 +188,21 @@ def _resolve(toml: Path, mix_dirs: set[Path], repo: Path, files: FileCache) -> A
         return "deploys a prebuilt image ([build] image)"
     dockerfile_name = build.get("dockerfile") if isinstance(build.get("dockerfile"), str) else None
     dockerfile = (folder / dockerfile_name) if dockerfile_name else folder / "Dockerfile"
-    if not dockerfile.is_file():
+    kind = files.kind(dockerfile)
+    if kind not in ("file", "outside"):  # a path out of the repository is reported (FCL001), never tested
         dockerfile = None
     project = None
-    if folder in mix_dirs or (folder / "mix.exs").is_file():
+    if folder in mix_dirs or files.is_file(folder / "mix.exs"):
         project = folder
-    elif dockerfile is not None and (dockerfile.parent / "mix.exs").is_file():
+    elif dockerfile is not None and kind == "file" and files.is_file(dockerfile.parent / "mix.exs"):
         project = dockerfile.parent
     else:
         below = sorted(d for d in mix_dirs if folder in d.parents)
         top = [d for d in below if not any(o in d.parents for o in below)]
         if len(top) == 1:
             project = top[0]
-        else:
-            current = folder.parent
-            while folder != repo and current != current.parent:
-                if (current / "mix.exs").is_file():
-                    project = current
-                    break
-                if current == repo:
-                    break
-                current = current.parent
+        elif folder != repo:
+            project = next((f for f in _ancestors(folder, repo) if files.is_file(f / "mix.exs")), None)
     if project is None:
         return "no Elixir project (mix.exs) for this toml"
     if dockerfile is not None and files.dockerfile_runs_mix_release(dockerfile) is False:

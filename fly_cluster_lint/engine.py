@@ -41,13 +41,14 @@ def lint(paths: list[Path], overrides: Overrides, run_rules: bool = True, overla
     exclude = ()
     root_settings = None
     if overrides.config is not None:
-        root_settings = load_settings(overrides.config, overrides, codes)
+        root_settings = load_settings(overrides.config, overrides, codes, files, named=True)
         exclude = root_settings.exclude
     discovery = discover(paths, files, exclude + tuple(overrides.extend_exclude))
     result = Result(skipped=[(display(p), why) for p, why in discovery.skipped], files=files)
     directives: dict = {}  # file -> (directives, unreadable directives), read once per file
     for spec in discovery.apps:
-        settings = root_settings or load_settings(find_config(spec.toml.parent, spec.repo_root), overrides, codes)
+        settings = root_settings or load_settings(find_config(spec.toml.parent, spec.repo_root, files), overrides,
+                                                  codes, files)
         if settings.exclude and _excluded(spec, settings.exclude):
             continue
         app = App(spec, files, settings)

@@ -1,7 +1,16 @@
-"""Every file is read once and parsed once per run, whichever app or rule asks for it."""
+"""The one gateway to the linted repository's files: every file is read once and parsed once per run,
+whichever app or rule asks for it, and every read, existence check and folder listing goes through here.
+
+The repository is untrusted. Nothing outside a repository root is read, listed or even tested for
+existence (symlinks are resolved first): a path that leads outside is reported as "outside the repository"
+whether or not it exists, so the answer is no oracle of the machine's file system. Files above a size cap
+are reported, not read. Every probe is recorded (what was read, what was found missing, which folders were
+listed) so that a cached result is reused only when all of it is unchanged (resultcache.py).
+"""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -15,6 +24,16 @@ if TYPE_CHECKING:
 # Project files this tool reads are a few KiB; a larger one is reported (FCL001) rather than parsed, so a
 # stray generated file cannot make a pre-commit hook take seconds.
 MAX_BYTES = 2 * 1024 * 1024
+OUTSIDE = "outside the repository (a symlink or path that leads out of it): not read"
+
+
+class Entry:
+    """One name in a folder listing: kind "file", "dir" or "other"; symlink when the name is a link."""
+
+    __slots__ = ("name", "path", "kind", "symlink")
+
+    def __init__(self, name: str, path: Path, kind: str, symlink: bool) -> None:
+        self.name, self.path, self.kind, self.symlink = name, path, kind, symlink
 
 
 class FileCache:
@@ -22,19 +41,124 @@ class FileCache:
         # Contents that replace what is on disk (path -> bytes, or None for a file removed): how --fix and
         # --diff lint the result of their edits before anything is written.
         self.overlay: dict[Path, bytes | None] = dict(overlay or {})
-        self.roots: list[Path] = []  # repository roots: symlinks that lead outside them are not followed
-        self.folders: set[str] = set()  # folders listed or probed: their mtimes validate a cached result
+        self.roots: list[Path] = []  # repository roots (real paths): nothing outside them is touched
+        self.folders: set[str] = set()  # folders listed: their mtimes validate a cached result
+        self.probes: dict[str, str] = {}  # path -> "file" | "dir" | "other" | "missing", every existence test
         self._reported: set[Path] = set()  # files whose comments were handed out
         self._ignore_files: list[Path] = []  # .dockerignore files read
         self._sources: dict[Path, SourceFile | ParseError | None] = {}
         self._by_display: dict[str, SourceFile] = {}
         self._parsed: dict[tuple, tuple[Any, ParseError | None]] = {}
+        self._reals: dict[str, str] = {}
 
-    def source(self, path: Path) -> SourceFile | None:
-        """The file, or None when it does not exist. Unreadable files raise ParseError."""
+    # -- confinement ------------------------------------------------------------------------------------------
+    def add_root(self, root: Path) -> None:
+        real = Path(os.path.realpath(root))
+        if real not in self.roots:
+            self.roots.append(real)
+
+    def _real(self, path: str) -> str:
+        """The real path (symlinks resolved), resolving each folder once per run."""
+        hit = self._reals.get(path)
+        if hit is None:
+            parent, name = os.path.split(path)
+            if not name or parent == path:
+                hit = os.path.realpath(path)
+            else:
+                base = self._real(parent)
+                if name == ".":
+                    hit = base
+                elif name == "..":
+                    hit = os.path.dirname(base)
+                else:
+                    candidate = os.path.join(base, name)
+                    hit = os.path.realpath(candidate) if os.path.islink(candidate) else candidate
+            self._reals[path] = hit
+        return hit
+
+    def inside(self, path: Path) -> bool:
+        """Whether the path, symlinks resolved, lies inside a repository root. Without any root (no
+        discovery yet) nothing is confined."""
+        if not self.roots:
+            return True
+        try:
+            real = self._real(os.path.abspath(path))
+        except (OSError, ValueError):
+            return False
+        return any(real == str(r) or real.startswith(str(r).rstrip(os.sep) + os.sep) for r in self.roots)
+
+    # -- probes -----------------------------------------------------------------------------------------------
+    def kind(self, path: Path) -> str:
+        """"file", "dir", "other", "missing", or "outside" (never tested) for a path; recorded."""
+        if path in self.overlay:
+            return "missing" if self.overlay[path] is None else "file"
+        if not self.inside(path):
+            return "outside"
+        key = str(path)
+        found = self.probes.get(key)
+        if found is None:
+            try:
+                info = os.stat(path)
+            except (OSError, ValueError):
+                found = "missing"
+            else:
+                import stat
+
+                found = "file" if stat.S_ISREG(info.st_mode) else "dir" if stat.S_ISDIR(info.st_mode) else "other"
+            self.probes[key] = found
+        return found
+
+    def is_file(self, path: Path) -> bool:
+        return self.kind(path) == "file"
+
+    def is_dir(self, path: Path) -> bool:
+        return self.kind(path) == "dir"
+
+    def exists(self, path: Path) -> bool:
+        return self.kind(path) == "file"
+
+    def listdir(self, folder: Path) -> list[Entry]:
+        """The entries of a folder inside the repository, sorted by name; [] when it cannot be listed."""
+        if not self.inside(folder):
+            return []
+        self.folders.add(str(folder))
+        out = []
+        try:
+            with os.scandir(folder) as entries:
+                for entry in entries:
+                    try:
+                        symlink = entry.is_symlink()
+                        kind = "dir" if entry.is_dir() else "file" if entry.is_file() else "other"
+                    except OSError:
+                        continue
+                    out.append(Entry(entry.name, Path(entry.path), kind, symlink))
+        except OSError:
+            return []
+        out.sort(key=lambda e: e.name)
+        return out
+
+    def walk_files(self, top: Path, suffix: str) -> list[Path]:
+        """Files ending in `suffix` below a folder, each folder's files before its subfolders (by name). The
+        top folder may be a symlink
+        that stays inside the repository; symlinked folders below it are never followed."""
+        if self.kind(top) != "dir":
+            return []
+        out: list[Path] = []
+        stack = [top]
+        while stack:
+            folder = stack.pop()
+            entries = self.listdir(folder)
+            out.extend(e.path for e in entries if e.kind == "file" and e.name.endswith(suffix))
+            stack.extend(reversed([e.path for e in entries if e.kind == "dir" and not e.symlink]))
+        return out
+
+    # -- contents ---------------------------------------------------------------------------------------------
+    def source(self, path: Path, limit: int = MAX_BYTES, anywhere: bool = False) -> SourceFile | None:
+        """The file, or None when it does not exist. Unreadable files raise ParseError. `anywhere`: a file
+        the user named on the command line (--config), which may lie outside the repository."""
         found = self._sources.get(path, False)
         if found is False:
-            found = self._read(path)
+            found = self._read(path, limit, anywhere)
             self._sources[path] = found
             if isinstance(found, SourceFile):
                 self._by_display[found.display] = found
@@ -42,27 +166,29 @@ class FileCache:
             raise found
         return found
 
-    def _read(self, path: Path) -> SourceFile | ParseError | None:
-        self.note(path.parent)
+    def _read(self, path: Path, limit: int, anywhere: bool) -> SourceFile | ParseError | None:
         if path in self.overlay:
             data = self.overlay[path]
             return None if data is None else SourceFile(path, display(path), data)
+        kind = "file" if anywhere and os.path.isfile(path) else self.kind(path)
+        if kind == "outside":
+            return ParseError(OUTSIDE, 1, 1)
+        if kind != "file":
+            return None
         try:
-            if not path.is_file():
-                return None
-            if self.roots:
-                target = path.resolve()
-                if not any(r in target.parents for r in self.roots):
-                    return ParseError(f"a symlink to {target}, outside the repository: not followed", 1, 1)
-            size = path.stat().st_size
-            if size > MAX_BYTES:
-                return ParseError(f"file too large to lint ({size / (1024 * 1024):.1f} MiB; the limit is "
-                                  f"{MAX_BYTES // (1024 * 1024)} MiB)", 1, 1)
-            data = path.read_bytes()
-            if path.name == ".dockerignore":
-                self._ignore_files.append(path)
+            with open(path, "rb") as handle:
+                data = handle.read(limit + 1)
         except OSError as exc:
             return ParseError(f"cannot read file: {exc.strerror or exc}", 1, 1)
+        if len(data) > limit:
+            try:
+                size = os.stat(path).st_size / (1024 * 1024)
+            except OSError:
+                size = len(data) / (1024 * 1024)
+            return ParseError(f"file too large to lint ({size:.1f} MiB; the limit is {limit / (1024 * 1024):g} MiB)",
+                              1, 1)
+        if path.name == ".dockerignore":
+            self._ignore_files.append(path)
         return SourceFile(path, display(path), data)
 
     def release_models(self) -> None:
@@ -71,15 +197,8 @@ class FileCache:
         for key in [k for k in self._parsed if k[1] in ("elixir", "env_sh", "vm_args")]:
             del self._parsed[key]
 
-    def note(self, folder: Path) -> None:
-        """Remember a folder whose listing the result depends on (the nearest one that exists)."""
-        current = folder
-        while not current.is_dir() and current.parent != current:
-            current = current.parent
-        self.folders.add(str(current))
-
     def inputs(self) -> dict[str, bytes | None]:
-        """Every file this run looked for: its bytes, or None when it was absent or unreadable."""
+        """Every file this run read: its bytes, or None when it was unreadable."""
         return {str(p): (s.data if isinstance(s, SourceFile) else None) for p, s in self._sources.items()}
 
     def comments(self) -> list[tuple[SourceFile, list[tuple[int, int]]]]:
@@ -109,11 +228,6 @@ class FileCache:
     def by_display(self) -> dict[str, SourceFile]:
         """Every file read, by the path spans carry."""
         return self._by_display
-
-    def exists(self, path: Path) -> bool:
-        if path in self.overlay:
-            return self.overlay[path] is not None
-        return path.is_file()
 
     def parse(self, path: Path, kind: str, parser: Callable[[SourceFile], Any]) -> tuple[Any, ParseError | None]:
         """(model, None), (None, error), or (None, None) when the file does not exist."""

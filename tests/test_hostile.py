@@ -134,17 +134,16 @@ def test_symlink_loop_and_symlink_outside(tmp_path) -> None:
 
 
 def test_unreadable_file(tmp_path, monkeypatch) -> None:
-    from pathlib import Path
+    from fly_cluster_lint import files
 
     project = make_project(tmp_path / "app")
-    original = Path.read_bytes
 
-    def deny(self):
-        if self.name == "runtime.exs":
-            raise PermissionError(13, "Permission denied", str(self))
-        return original(self)
+    def deny(path, *args, **kwargs):
+        if str(path).endswith("runtime.exs"):
+            raise PermissionError(13, "Permission denied", str(path))
+        return open(path, *args, **kwargs)
 
-    monkeypatch.setattr(Path, "read_bytes", deny)
+    monkeypatch.setattr(files, "open", deny, raising=False)
     result = lint(project)
     assert [(d.code, d.span.file.rsplit("/", 2)[-2:], d.span.line) for d in result.diagnostics] == [
         ("FCL001", ["config", "runtime.exs"], 1)]

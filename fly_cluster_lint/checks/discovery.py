@@ -152,7 +152,7 @@ def _runtime_insertion(runtime) -> Span:
 
 def discovery_dep_missing(app: App) -> Iterator[Finding]:
     """FCL302: DNSCluster / Cluster.Supervisor is used but its package is not a dependency."""
-    if app.lib.errors or any(p.file is None and (p.dir / "mix.exs").is_file() for p in app.projects):
+    if app.lib.errors or any(p.file is None and app.files.is_file(p.dir / "mix.exs") for p in app.projects):
         return
     root = app.projects[0]
     needs = {"DNSCluster": "dns_cluster", "Cluster.Supervisor": "libcluster"}

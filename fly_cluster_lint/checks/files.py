@@ -53,7 +53,6 @@ def env_sh_misnamed(app: App) -> Iterator[Finding]:
     if app.mix_error is not None:
         return
     folder = app.rel_dir
-    app.files.note(folder)
     present = [name for name in NEAR_MISSES if app.files.exists(folder / name)]
     for name in present:
         path = folder / name
@@ -78,7 +77,7 @@ def rel_not_copied(app: App) -> Iterator[Finding]:
 
     docker = app.dockerfile
     # the folder exists, or a fix of this run has just created env.sh.eex in it
-    if docker is None or app.mix_error is not None or not (app.rel_dir.is_dir() or app.files.exists(app.env_sh_path)):
+    if docker is None or app.mix_error is not None or not (app.files.is_dir(app.rel_dir) or app.files.exists(app.env_sh_path)):
         return
     found = release_instruction(docker)
     target = app.context_path(app.rel_dir)

@@ -82,14 +82,12 @@ class App:
 
         out = [self.mix]
         if self.mix.is_umbrella:
-            apps_dir = self.spec.project / self.mix.apps_path
-            self.files.note(apps_dir)
-            for child in sorted(apps_dir.iterdir()) if apps_dir.is_dir() else []:
-                path = child / "mix.exs"
-                if path.is_file() and not child.is_symlink():
+            for child in self.files.listdir(self.spec.project / self.mix.apps_path):
+                path = child.path / "mix.exs"
+                if child.kind == "dir" and not child.symlink and self.files.is_file(path):
                     file, error = self.files.elixir(path)
                     self._record(path, error)
-                    out.append(read_mix(child, file))
+                    out.append(read_mix(child.path, file))
         return out
 
     @property

@@ -86,7 +86,7 @@ def load_configs(config_dir: Path, files: FileCache) -> ConfigSet:
 
     load(config_dir / "config.exs", False, Gate())
     runtime_path = config_dir / "runtime.exs"
-    if not runtime_path.is_file() and (config_dir / "releases.exs").is_file():
+    if not files.is_file(runtime_path) and files.is_file(config_dir / "releases.exs"):
         runtime_path = config_dir / "releases.exs"
     out.runtime_path = runtime_path
     load(runtime_path, True, Gate())

@@ -51,19 +51,11 @@ class LibFacts(Record):
         return [c for c in self.children if c.module == "DNSCluster"]
 
 
-def lib_files(project_dirs: list[Path], files: FileCache | None = None) -> list[Path]:
+def lib_files(project_dirs: list[Path], files: FileCache) -> list[Path]:
+    """Every `.ex` file under each project's lib/ (through the file cache: never outside the repository)."""
     out = []
     for project in project_dirs:
-        lib = project / "lib"
-        if files is not None:
-            files.note(project)
-        if not lib.is_dir():
-            continue
-        for folder, dirs, names in os.walk(lib):
-            if files is not None:
-                files.folders.add(folder)
-            dirs[:] = sorted(d for d in dirs if not os.path.islink(os.path.join(folder, d)))
-            out += [Path(folder) / n for n in sorted(names) if n.endswith(".ex")]
+        out += files.walk_files(project / "lib", ".ex")
     return out
 
 
