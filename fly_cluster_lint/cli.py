@@ -87,8 +87,10 @@ def _check(args) -> int:
         return _fix(args, fmt, color)
     use_cache = not args.no_cache
     if use_cache:
-        from fly_cluster_lint import resultcache
+        from fly_cluster_lint import cache, resultcache
 
+        use_cache = cache.configure(list(args.paths or ["."])) is not None
+    if use_cache:
         name = resultcache.key(args, fmt, color)
         cached = resultcache.load(name)
         if cached is not None:
@@ -104,10 +106,8 @@ def _check(args) -> int:
     report = render(fmt, result, color=color, quiet=args.quiet, statistics=args.statistics)
     errors = _error_lines(result)
     status = 2 if errors else exit_status(result, args.fail_on)
-    if use_cache and not errors:
-        inputs = result.files.inputs() if result.files is not None else {}
-        resultcache.store(name, inputs, result.files.folders if result.files is not None else set(), report, status,
-                          errors)
+    if use_cache and not errors and result.files is not None:
+        resultcache.store(name, result.files, report, status, errors)
     return _finish(args, report, status, errors)
 
 

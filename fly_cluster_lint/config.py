@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from fly_cluster_lint.errors import ToolError
+from fly_cluster_lint.limits import MAX_CONFIG_BYTES
 from fly_cluster_lint.records import Record, value
 
 CONFIG_NAME = ".fly-cluster-lint.toml"
@@ -37,9 +38,6 @@ class Overrides(Record):
 
     __slots__ = ("config", "secrets", "select", "ignore", "extend_exclude", "cache")
     _defaults = {"config": None, "secrets": (), "select": (), "ignore": (), "extend_exclude": (), "cache": dict}
-
-
-MAX_CONFIG_BYTES = 1024 * 1024  # a configuration is a few lines; a larger file is refused, not read
 
 
 def find_config(start: Path, repo_root: Path, files) -> Path | None:

@@ -21,9 +21,7 @@ from fly_cluster_lint.source import SourceFile
 if TYPE_CHECKING:
     from typing import Any, Callable
 
-# Project files this tool reads are a few KiB; a larger one is reported (FCL001) rather than parsed, so a
-# stray generated file cannot make a pre-commit hook take seconds.
-MAX_BYTES = 2 * 1024 * 1024
+from fly_cluster_lint.limits import MAX_BYTES
 OUTSIDE = "outside the repository (a symlink or path that leads out of it): not read"
 
 
@@ -43,12 +41,16 @@ class FileCache:
         self.overlay: dict[Path, bytes | None] = dict(overlay or {})
         self.roots: list[Path] = []  # repository roots (real paths): nothing outside them is touched
         self.folders: set[str] = set()  # folders listed: their mtimes validate a cached result
-        self.probes: dict[str, str] = {}  # path -> "file" | "dir" | "other" | "missing", every existence test
+        self.probes: dict[str, str] = {}  # path -> "file" | "dir" | "other" | "missing" | "outside": every test
+        self.reads: dict[str, bytes] = {}  # path -> the bytes read (the first cap + 1 of a file too large)
+        self.unreadable: set[str] = set()  # files that could not be read (a result that saw them is not cached)
         self._reported: set[Path] = set()  # files whose comments were handed out
         self._ignore_files: list[Path] = []  # .dockerignore files read
         self._sources: dict[Path, SourceFile | ParseError | None] = {}
         self._by_display: dict[str, SourceFile] = {}
         self._parsed: dict[tuple, tuple[Any, ParseError | None]] = {}
+        self._recent: list[tuple] = []  # parsed since the last release_models()
+        self._unreported: list[tuple] = []  # parsed since the last comments()
         self._reals: dict[str, str] = {}
 
     # -- confinement ------------------------------------------------------------------------------------------
@@ -93,6 +95,7 @@ class FileCache:
         if path in self.overlay:
             return "missing" if self.overlay[path] is None else "file"
         if not self.inside(path):
+            self.probes[str(path)] = "outside"
             return "outside"
         key = str(path)
         found = self.probes.get(key)
@@ -179,7 +182,9 @@ class FileCache:
             with open(path, "rb") as handle:
                 data = handle.read(limit + 1)
         except OSError as exc:
+            self.unreadable.add(str(path))
             return ParseError(f"cannot read file: {exc.strerror or exc}", 1, 1)
+        self.reads[str(path)] = data
         if len(data) > limit:
             try:
                 size = os.stat(path).st_size / (1024 * 1024)
@@ -192,30 +197,34 @@ class FileCache:
         return SourceFile(path, display(path), data)
 
     def release_models(self) -> None:
-        """Forget the models that hold parse trees (Elixir, env.sh.eex); the bytes stay for code frames and
-        the result cache, and the small TOML and Dockerfile models stay (discovery read them all)."""
-        for key in [k for k in self._parsed if k[1] in ("elixir", "env_sh", "vm_args")]:
-            del self._parsed[key]
+        """Forget the models that hold parse trees (Elixir, env.sh.eex) parsed since the last call; the bytes
+        stay for code frames and the result cache, and the small TOML and Dockerfile models stay (discovery
+        read them all). Linear over a whole run: each model is looked at once."""
+        for key in self._recent:
+            if key[1] in ("elixir", "env_sh", "vm_args"):
+                self._parsed.pop(key, None)
+        self._recent = []
 
-    def inputs(self) -> dict[str, bytes | None]:
-        """Every file this run read: its bytes, or None when it was unreadable."""
-        return {str(p): (s.data if isinstance(s, SourceFile) else None) for p, s in self._sources.items()}
 
     def comments(self) -> list[tuple[SourceFile, list[tuple[int, int]]]]:
         """Files parsed since the last call, with the byte ranges of their comments (from each parser's
         model); .dockerignore files, which have no model, line by line. Each file is returned once."""
         out = []
-        for (path, _), (model, _) in self._parsed.items():
+        for key in self._unreported:
+            path = key[0]
+            model, _ = self._parsed.get(key, (None, None))
             comments = getattr(model, "comments", None) if path not in self._reported else None
             if model is None or comments is None:
                 continue
             self._reported.add(path)
             out.append((model.source, comments))
+        self._unreported = []
         for path in self._ignore_files:
             source = self._sources.get(path)
             if path not in self._reported and isinstance(source, SourceFile):
                 self._reported.add(path)
                 out.append((source, _line_comments(source)))
+        self._ignore_files = []
         return out
 
     def of_span(self, span) -> SourceFile | None:
@@ -242,6 +251,8 @@ class FileCache:
             except RecursionError:
                 found = (None, ParseError("file is nested too deeply to analyse", 1, 1))
             self._parsed[key] = found
+            self._recent.append(key)
+            self._unreported.append(key)
         return found
 
     def toml(self, path: Path):

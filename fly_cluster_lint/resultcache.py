@@ -2,11 +2,14 @@
 the time). A warm run reads one cache entry, checks it, and prints the stored report: no parsing, no
 tree-sitter, not even pathlib is imported.
 
-An entry is keyed by the tool version, the Python version, the rule files, the working directory and every
-option that changes the output. It records what the cold run depended on: the content (CRC-32 and length)
-of every file it read, the files it looked for and did not find, and the modification time of every
-folder it listed or probed (a new fly.toml or lib file changes its folder's time). Entries live in the
-user's cache folder, never in the project; a corrupt entry is a miss. `--no-cache` bypasses all of it.
+An entry is keyed by the tool's own code (the size and modification time of every module and rule file,
+not only the version), the Python and dependency installations, the real paths of the working directory and
+of every linted path, and every option and environment variable that changes the output. It records every
+input the cold run depended on (files.py records them all): the content digest (BLAKE2b) of every file
+read, the kind of every path probed (a file, a folder, missing), and for every folder listed the names that
+matter in it. A result is reused only when all of it is unchanged; an edit that keeps a file's size and
+modification time is still seen. Entries live in the user's private cache folder (cache.py), never in a
+linted repository; a corrupt entry is a miss. `--no-cache` bypasses all of it.
 """
 
 from __future__ import annotations
@@ -14,85 +17,140 @@ from __future__ import annotations
 import marshal
 import os
 import sys
-import zlib
 
-FORMAT = 2
-
-
-def _digest(text: str) -> str:
-    data = text.encode("utf-8", "surrogateescape")
-    return f"{zlib.crc32(data):08x}{zlib.adler32(data):08x}"
+FORMAT = 3
+DEPENDENCIES = ("tree_sitter", "tree_sitter_elixir", "tree_sitter_bash", "tree_sitter_dockerfile",
+                "tree_sitter_toml", "tomli", "yaml")
 
 
-def _rules_stamp() -> list:
+def digest(data: bytes) -> bytes:
+    try:
+        from _blake2 import blake2b
+    except ImportError:  # pragma: no cover - an interpreter built without it
+        from hashlib import blake2b
+    return blake2b(data, digest_size=16).digest()
+
+
+def _code_stamp() -> list:
+    """What identifies this installation of the tool: every module and rule file (name, size, mtime) and
+    the dependency packages' folders."""
     here = os.path.dirname(os.path.abspath(__file__))
-    for folder in (os.path.join(here, "rules"), os.path.join(os.path.dirname(here), "rules")):
+    out: list = []
+    stack = [here, os.path.join(os.path.dirname(here), "rules")]
+    while stack:
+        folder = stack.pop()
         try:
-            return sorted((e.name, e.stat().st_size, e.stat().st_mtime_ns) for e in os.scandir(folder))
+            with os.scandir(folder) as entries:
+                for entry in entries:
+                    if entry.is_dir(follow_symlinks=False):
+                        if entry.name != "__pycache__":
+                            stack.append(entry.path)
+                    elif entry.name.endswith((".py", ".yml")):
+                        info = entry.stat()
+                        out.append((entry.path, info.st_size, info.st_mtime_ns))
         except OSError:
             continue
-    return []
+    for name in DEPENDENCIES:
+        for base in sys.path:
+            try:
+                info = os.stat(os.path.join(base or ".", name))
+            except OSError:
+                continue
+            out.append((name, base, info.st_mtime_ns))
+            break
+    out.sort()
+    return out
 
 
 def key(args, fmt: str, color: bool) -> str:
     from fly_cluster_lint import __version__
 
-    parts = [FORMAT, __version__, sys.version, os.getcwd(), args.command, args.paths, fmt, color, args.quiet,
-             args.statistics, args.fail_on, args.config, sorted(args.secret), args.select, args.ignore,
-             args.extend_exclude, args.output_file, os.environ.get("FLY_CLUSTER_LINT_CACHE_DIR", ""), _rules_stamp()]
-    return "results-" + _digest(repr(parts))
+    def real(path):
+        return os.path.realpath(path) if path else path
+
+    environment = sorted((k, v) for k, v in os.environ.items() if k.startswith("FLY_CLUSTER_LINT_"))
+    parts = [FORMAT, __version__, sys.version, sys.prefix, _code_stamp(), real(os.getcwd()), real(os.path.expanduser("~")),
+             args.command, [real(p) for p in (args.paths or ["."])], args.paths, fmt, color, args.quiet,
+             args.statistics, args.fail_on, real(args.config), sorted(args.secret), args.select, args.ignore,
+             args.extend_exclude, real(args.output_file), environment]
+    return "results-" + digest(repr(parts).encode("utf-8", "surrogateescape")).hex()
 
 
-def _folder() -> str | None:
-    from fly_cluster_lint.cache import cache_dir
+def _kind(path: str) -> str:
+    import stat
 
-    return cache_dir()
+    try:
+        mode = os.stat(path).st_mode
+    except (OSError, ValueError):
+        return "missing"
+    return "file" if stat.S_ISREG(mode) else "dir" if stat.S_ISDIR(mode) else "other"
+
+
+def listing(folder: str) -> bytes | None:
+    """A digest of the names and kinds in a folder (what a walk of it would see), or None if unlistable."""
+    try:
+        with os.scandir(folder) as entries:
+            names = []
+            for entry in entries:
+                try:
+                    kind = "l" if entry.is_symlink() else "d" if entry.is_dir() else "f" if entry.is_file() else "o"
+                except OSError:
+                    kind = "?"
+                names.append(entry.name + "\0" + kind)
+    except OSError:
+        return None
+    names.sort()
+    return digest("\n".join(names).encode("utf-8", "surrogateescape"))
 
 
 def load(name: str):
     """(report, status, error lines) when the entry exists and everything it depends on is unchanged."""
-    folder = _folder()
-    if folder is None:
+    from fly_cluster_lint.cache import read
+
+    data = read(name)
+    if data is None:
         return None
     try:
-        with open(os.path.join(folder, name), "rb") as handle:
-            entry = marshal.loads(handle.read())
-        files, folders, report, status, errors = entry
-        for path, mtime in folders:
-            if os.stat(path).st_mtime_ns != mtime:
+        files, probes, folders, report, status, errors = marshal.loads(data)
+        for path, kind in probes:
+            if _kind(path) != kind:
                 return None
-        for path, size, crc in files:
-            if size < 0:
-                if os.path.exists(path):
-                    return None
-                continue
+        for path, mtime, names in folders:
+            try:
+                if os.stat(path).st_mtime_ns == mtime:
+                    continue
+            except OSError:
+                return None
+            if listing(path) != names:
+                return None
+        from fly_cluster_lint.limits import MAX_BYTES
+
+        for path, expected in files:
             with open(path, "rb") as handle:
-                data = handle.read()
-            if len(data) != size or zlib.crc32(data) != crc:
-                return None
+                if digest(handle.read(MAX_BYTES + 1)) != expected:
+                    return None
+        if not isinstance(report, str) or not isinstance(status, int):
+            return None
         return report, status, errors
     except (OSError, ValueError, EOFError, TypeError):
         return None
 
 
-def store(name: str, files: dict, folders: set, report: str, status: int, errors: list) -> None:
-    """files: path -> bytes (or None when looked for and absent); folders: paths whose mtime matters."""
-    folder = _folder()
-    if folder is None:
-        return
+def store(name: str, files_cache, report: str, status: int, errors: list) -> None:
+    """Record a result with every input the run depended on (a fly_cluster_lint.files.FileCache)."""
+    from fly_cluster_lint.cache import write
+
     try:
-        records = [(p, -1, 0) if data is None else (p, len(data), zlib.crc32(data)) for p, data in files.items()]
-        stamps = []
-        for path in sorted(folders):
+        if files_cache.unreadable or "outside" in files_cache.probes.values():
+            return  # what the warm path could not check the same way: never cached
+        files = [(p, digest(data)) for p, data in sorted(files_cache.reads.items())]
+        probes = sorted(files_cache.probes.items())
+        folders = []
+        for path in sorted(files_cache.folders):
             try:
-                stamps.append((path, os.stat(path).st_mtime_ns))
+                folders.append((path, os.stat(path).st_mtime_ns, listing(path)))
             except OSError:
-                continue
-        blob = marshal.dumps((records, stamps, report, status, errors))
-        os.makedirs(folder, exist_ok=True)
-        tmp = os.path.join(folder, f".{name}.{os.getpid()}.tmp")
-        with open(tmp, "wb") as handle:
-            handle.write(blob)
-        os.replace(tmp, os.path.join(folder, name))
+                return
+        write(name, marshal.dumps((files, probes, folders, report, status, errors)))
     except (OSError, ValueError):
         pass

@@ -40,6 +40,8 @@ class SourceFile:
         self.bom = len(BOM) if data.startswith(BOM) else 0
         self._line_starts = _line_starts(data, self.bom)
         self._text: str | None = None
+        self._wide: dict[int, list[int]] = {}  # line index -> offsets where its characters begin
+        self.ascii = data.isascii()
 
     @property
     def text(self) -> str:
@@ -64,12 +66,29 @@ class SourceFile:
         return data
 
     def point(self, offset: int) -> tuple[int, int]:
-        """1-based (line, column) of a byte offset; the column counts code points."""
+        """1-based (line, column) of a byte offset; the column counts code points (an undecodable byte counts
+        as one). Constant time on ASCII files, logarithmic otherwise: no line is decoded twice."""
         offset = max(0, min(offset, len(self.data)))
         index = bisect.bisect_right(self._line_starts, offset) - 1
         start = self._line_starts[index]
-        column = len(self.data[start:offset].decode("utf-8", errors="replace")) + 1
-        return index + 1, column
+        if self.ascii:
+            return index + 1, offset - start + 1
+        starts = self._wide.get(index)
+        if starts is None:
+            starts = self._wide[index] = _char_starts(self.data, start, self._line_end(index))
+        end = self._line_end(index)
+        if offset > end:  # inside the line ending
+            return index + 1, len(starts) + 1 + (offset - end)
+        return index + 1, bisect.bisect_left(starts, offset) + 1
+
+    def _line_end(self, index: int) -> int:
+        """The offset just after the last character of a line (before its line ending)."""
+        end = self._line_starts[index + 1] if index + 1 < len(self._line_starts) else len(self.data)
+        if end > self._line_starts[index] and self.data[end - 1:end] == b"\n":
+            end -= 1
+        if end > self._line_starts[index] and self.data[end - 1:end] == b"\r":
+            end -= 1
+        return end
 
     def span(self, start: int, end: int) -> Span:
         line, col = self.point(start)
@@ -78,11 +97,8 @@ class SourceFile:
 
     def line_span(self, line: int) -> Span:
         """The whole text of a 1-based line, without its line ending."""
-        start = self.line_offset(line)
-        end = start
-        while end < len(self.data) and self.data[end : end + 1] not in (b"\n", b"\r"):
-            end += 1
-        return self.span(start, end)
+        index = max(0, min(line - 1, len(self._line_starts) - 1))
+        return self.span(self._line_starts[index], self._line_end(index))
 
     def line_offset(self, line: int) -> int:
         index = max(0, min(line - 1, len(self._line_starts) - 1))
@@ -93,8 +109,9 @@ class SourceFile:
         return len(self._line_starts)
 
     def line_text(self, line: int) -> str:
+        """A line's text; an undecodable byte is one surrogate character (shown as `\\xNN` by reporters)."""
         span = self.line_span(line)
-        return self.data[span.start_byte : span.end_byte].decode("utf-8", errors="replace")
+        return self.data[span.start_byte : span.end_byte].decode("utf-8", errors="surrogateescape")
 
 
 def _line_starts(data: bytes, bom: int) -> list[int]:
@@ -110,6 +127,17 @@ def _line_starts(data: bytes, bom: int) -> list[int]:
     if len(starts) > 1 and starts[0] == bom and bom and starts[1] == bom:
         starts.pop(1)
     return starts or [bom]
+
+
+def _char_starts(data: bytes, start: int, end: int) -> list[int]:
+    """Offsets in [start, end) where each character begins (an undecodable byte is one character)."""
+    out = []
+    pos = start
+    for ch in data[start:end].decode("utf-8", "surrogateescape"):
+        out.append(pos)
+        code = ord(ch)
+        pos += 1 if code < 0x80 or 0xDC80 <= code <= 0xDCFF else 2 if code < 0x800 else 3 if code < 0x10000 else 4
+    return out
 
 
 def missing_span(display: str) -> Span:

@@ -78,15 +78,13 @@ def directives(source: SourceFile, comments: list[tuple[int, int]]) -> tuple[lis
 
 def apply(diagnostics: list, all_directives: list[Directive], known: frozenset) -> list:
     """Drop suppressed diagnostics; mark the directives (and codes) that were used."""
-    by_file: dict[str, list[Directive]] = {}
+    by_line: dict[tuple, list[Directive]] = {}  # (file, line) -> directives; line None: the whole file
     for directive in all_directives:
-        by_file.setdefault(directive.file, []).append(directive)
+        by_line.setdefault((directive.file, directive.line), []).append(directive)
     kept = []
     for diag in diagnostics:
         suppressed = False
-        for directive in by_file.get(diag.span.file, ()):
-            if directive.line is not None and directive.line != diag.span.line:
-                continue
+        for directive in by_line.get((diag.span.file, diag.span.line), []) + by_line.get((diag.span.file, None), []):
             for code, _ in directive.codes:
                 if code == diag.code:
                     directive.used.add(code)

@@ -130,7 +130,7 @@ def test_symlink_loop_and_symlink_outside(tmp_path) -> None:
     proc, doc = lint_json(str(repo))
     assert len(doc["apps"]) == 1
     assert codes_at(doc) == ["rel/vm.args.eex:1:1: FCL001"]
-    assert "outside the repository: not followed" in doc["diagnostics"][0]["message"]
+    assert "outside the repository (a symlink or path that leads out of it): not read" in doc["diagnostics"][0]["message"]
 
 
 def test_unreadable_file(tmp_path, monkeypatch) -> None:

@@ -144,4 +144,23 @@ def test_action_steps_annotate_and_write_sarif(tmp_path) -> None:
     sarif = json.loads((workspace / "reports" / "fly-cluster-lint.sarif").read_text())
     assert sorted(r["ruleId"] for r in sarif["runs"][0]["results"]) == ["FCL101", "FCL201", "FCL203", "FCL304", "FCL501"]
     assert validate(sarif, "sarif-2.1.0.json") == []
-    assert "sarif-file=reports/fly-cluster-lint.sarif" in github_output.read_text()
+    assert read_outputs(github_output.read_text()) == {"sarif-file": "reports/fly-cluster-lint.sarif"}
+
+
+def read_outputs(text: str) -> dict:
+    """$GITHUB_OUTPUT as the runner reads it: `name=value` lines and `name<<DELIMITER` blocks."""
+    out, lines = {}, text.splitlines()
+    while lines:
+        line = lines.pop(0)
+        if "<<" in line and ("=" not in line or line.index("<<") < line.index("=")):
+            name, delimiter = line.split("<<", 1)
+            value = []
+            while lines and lines[0] != delimiter:
+                value.append(lines.pop(0))
+            assert lines, f"no closing delimiter for {name}"
+            lines.pop(0)
+            out[name] = "\n".join(value)
+        else:
+            name, _, value = line.partition("=")
+            out[name] = value
+    return out

@@ -196,6 +196,8 @@ class App:
     def _vm_args(self, name: str) -> tuple[Any, ParseError | None]:
         from fly_cluster_lint.parsers.vm_args import parse_vm_args
 
+        if self.files.kind(self.rel_dir) == "outside":
+            return None, None  # the templates folder leads out of the repository: FCL001 on env.sh.eex says so
         path = self.rel_dir / name
         result = self.files.parse(path, "vm_args", parse_vm_args)
         self._record(path, result[1])

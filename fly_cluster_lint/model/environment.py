@@ -50,8 +50,8 @@ class Value(Record):
     """A variable's value: ``setting`` decided it, ``exported`` means it reaches the BEAM, ``history`` is
     every (setting, what happened to it) in boot order."""
 
-    __slots__ = ("var", "parts", "setting", "exported", "history")
-    _defaults = {"history": list}
+    __slots__ = ("var", "parts", "setting", "exported", "history", "live")
+    _defaults = {"history": list, "live": list}
 
     @property
     def text(self) -> str | None:
@@ -90,26 +90,30 @@ class Environment:
 
     # -- building -----------------------------------------------------------------------------------------
     def apply(self, setting: Setting) -> None:
+        """Apply one setting in boot order. Constant time per setting (a variable's history is one list,
+        `live` the indices of the entries its value is made of), so thousands of assignments stay linear."""
         current = self.values.get(setting.var)
-        if setting.mode == "default" and current is not None:
+        if current is not None and (setting.mode == "default" or _keeps_outer(setting.parts, setting.var)):
             current.history.append((setting, "kept outer value"))
             return
         parts = self._substitute(setting.parts, setting.var) if setting.parts is not None else None
         appended = setting.parts is not None and any(
             isinstance(p, Var) and p.name == setting.var and p.op == "" for p in setting.parts)
-        kept = _keeps_outer(setting.parts, setting.var) and current is not None
         exported = setting.exported or (current is not None and current.exported) or setting.var.startswith("RELEASE_")
-        history = list(current.history) if current is not None else []
-        if current is not None:
-            history = [(s, "overridden" if status == "effective" else status) for s, status in history]
-            if appended:
-                history = [(s, "appended to" if status == "overridden" and s is current.setting else status)
-                           for s, status in history]
-        if kept:
-            current.history.append((setting, "kept outer value"))
-            return
+        if current is None:
+            history, live = [], []
+        else:
+            history, live = current.history, current.live
+            if appended:  # the value so far becomes part of the new one
+                last = live[-1]
+                history[last] = (history[last][0], "appended to")
+            else:  # everything the value was made of is replaced
+                for index in live:
+                    history[index] = (history[index][0], "overridden")
+                live = []
+        live.append(len(history))
         history.append((setting, "effective"))
-        self.values[setting.var] = Value(setting.var, parts, setting, exported, history)
+        self.values[setting.var] = Value(setting.var, parts, setting, exported, history, live)
 
     def skip(self, setting: Setting, reason: str) -> None:
         self.skipped.append((setting, reason))
@@ -122,6 +126,8 @@ class Environment:
         for part in parts:
             if isinstance(part, Var):
                 known = self.values.get(part.name)
+                if known is not None and known.parts is not None and _size(known.parts) > MAX_EXPANDED:
+                    known = Value(known.var, None, known.setting, known.exported)  # too long to follow: unknown
                 if part.op == "" and known is not None and known.parts is not None:
                     out.extend(known.parts)
                     continue
@@ -136,6 +142,18 @@ class Environment:
                     continue  # "$X more" with X unset
             out.append(part)
         return merge(out)
+
+
+# A value substituted into another (`X="$X more"`, `Y=$X`) is followed up to this many parts and characters;
+# a longer one (thousands of appends in a hostile file) counts as unknown, so each step stays cheap.
+MAX_PARTS = 64
+MAX_EXPANDED = 2048
+
+
+def _size(parts: tuple) -> int:
+    if len(parts) > MAX_PARTS:
+        return MAX_EXPANDED + 1
+    return sum(len(p.text) if isinstance(p, Lit) else 16 for p in parts)
 
 
 def _keeps_outer(parts: tuple | None, var: str) -> bool:

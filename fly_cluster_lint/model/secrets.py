@@ -33,17 +33,85 @@ SETCOOKIE = "-setcookie"
 class Secrets:
     """``names``: secret variables; ``values``: literal secret text found anywhere in the app's files."""
 
-    __slots__ = ("names", "values")
+    __slots__ = ("names", "values", "_matcher")
 
     def __init__(self, names: Iterable[str] = (), values: Iterable[str] = ()) -> None:
         self.names = frozenset(names) | {COOKIE}
         self.values = frozenset(v for v in values if v)
+        self._matcher = None
+
+    def occurrences(self, text: str) -> list[tuple[int, int]]:
+        """(start, end) of every known secret value (at least MIN_MASKED characters long) in a text, in
+        time linear in the text whatever the number of values (a few with str.find, many with an
+        Aho-Corasick automaton)."""
+        if self._matcher is None:
+            self._matcher = _Matcher([v for v in self.values if len(v) >= MIN_MASKED])
+        return self._matcher.ranges(text)
 
     def union(self, other: "Secrets") -> "Secrets":
         return Secrets(self.names | other.names, self.values | other.values)
 
     def __repr__(self) -> str:  # never the values
         return f"Secrets(names={sorted(self.names)!r}, values=<{len(self.values)} hidden>)"
+
+
+class _Matcher:
+    """All occurrences of a set of words in a text. Up to FEW words: str.find per word; more: an
+    Aho-Corasick automaton, so that a repository with thousands of cookies costs linear time."""
+
+    FEW = 32
+
+    def __init__(self, words: list[str]) -> None:
+        self.words = sorted(set(words), key=len, reverse=True)
+        self.goto: list[dict] = []
+        if len(self.words) > self.FEW:
+            self._build()
+
+    def _build(self) -> None:
+        goto, fail, longest = [{}], [0], [0]
+        for word in self.words:
+            state = 0
+            for ch in word:
+                nxt = goto[state].get(ch)
+                if nxt is None:
+                    nxt = goto[state][ch] = len(goto)
+                    goto.append({})
+                    fail.append(0)
+                    longest.append(0)
+                state = nxt
+            longest[state] = max(longest[state], len(word))
+        queue = list(goto[0].values())
+        head = 0
+        while head < len(queue):
+            state = queue[head]
+            head += 1
+            for ch, nxt in goto[state].items():
+                queue.append(nxt)
+                back = fail[state]
+                while back and ch not in goto[back]:
+                    back = fail[back]
+                fail[nxt] = goto[back].get(ch, 0) if goto[back].get(ch, 0) != nxt else 0
+                longest[nxt] = max(longest[nxt], longest[fail[nxt]])
+        self.goto, self.fail, self.longest = goto, fail, longest
+
+    def ranges(self, text: str) -> list[tuple[int, int]]:
+        out = []
+        if not self.goto:
+            for word in self.words:
+                at = text.find(word)
+                while at >= 0:
+                    out.append((at, at + len(word)))
+                    at = text.find(word, at + 1)
+            return out
+        goto, fail, longest = self.goto, self.fail, self.longest
+        state = 0
+        for index, ch in enumerate(text):
+            while state and ch not in goto[state]:
+                state = fail[state]
+            state = goto[state].get(ch, 0)
+            if longest[state]:
+                out.append((index + 1 - longest[state], index + 1))
+        return out
 
 
 def _texts(parts: tuple | None) -> Iterable[str]:
@@ -111,25 +179,25 @@ def collect(app: Any) -> Secrets:
                 settings.extend((e.key, e.parts) for e in ins.env)
     for script in _near_miss_scripts(app):
         settings.extend((a.name, a.parts) for a in script.assignments)
+    by_var: dict[str, list] = {}
+    for var, parts in settings:
+        by_var.setdefault(var, []).append(parts)
     # secret variables, and the variables whose values flow into them (transitively)
-    secret_vars = set(names)
-    chased: set[str] = set()
-    while secret_vars - chased:
-        name = (secret_vars - chased).pop()
-        chased.add(name)
-        for var, parts in settings:
-            if var == name:
-                values.update(_texts(parts))
-                secret_vars |= references(parts or ())
+    pending = list(names)
     for var, parts in settings:
         if var in FLAG_VARS:
             literals, flowing = _words_after_setcookie(parts)
             values.update(literals)
-            for name in flowing - chased:
-                chased.add(name)
-                for other, other_parts in settings:
-                    if other == name:
-                        values.update(_texts(other_parts))
+            pending.extend(flowing)
+    chased: set[str] = set()
+    while pending:
+        name = pending.pop()
+        if name in chased:
+            continue
+        chased.add(name)
+        for parts in by_var.get(name, ()):
+            values.update(_texts(parts))
+            pending.extend(references(parts or ()))
     try:
         values.update(value for _, value, _ in literal_cookies(app))
     except (Exception, RecursionError):
@@ -194,14 +262,7 @@ def mask_source(text: str, secrets: Secrets) -> str:
 
 def masked_ranges(line: str, secrets: Secrets) -> list[tuple[int, int]]:
     """Character ranges of one line that output must replace with `****`, sorted and disjoint."""
-    ranges = []
-    for value in secrets.values:
-        if len(value) < MIN_MASKED:
-            continue
-        at = line.find(value)
-        while at >= 0:
-            ranges.append((at, at + len(value)))
-            at = line.find(value, at + len(value))
+    ranges = secrets.occurrences(line)
     hidden = _assigned_to_name(line, secrets.names)
     if hidden is not None:
         ranges.append(hidden)

@@ -3,7 +3,6 @@ libcluster children, and where the DNSCluster query comes from."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -131,8 +130,17 @@ def _enclosing_module(file: ElixirFile, node: Any) -> str | None:
 
 
 def _children_list(file: ElixirFile, use_node: Any) -> Any:
-    """The `children = [...]` list of the module that does `use Application`, for positions."""
+    """The `children = [...]` list of the module that does `use Application`, for positions (looked up
+    once per module, however many times it says `use Application`)."""
     module = next((p for p in file.ancestors(use_node) if p.type == "call" and file.call_name(p) == "defmodule"), None)
+    key = (module.start_byte, module.end_byte) if module is not None else None
+    cache = file.__dict__.setdefault("_children_lists", {})
+    if key not in cache:
+        cache[key] = _find_children_list(file, module)
+    return cache[key]
+
+
+def _find_children_list(file: ElixirFile, module: Any) -> Any:
     for node in file.walk(module or file.root):
         if node.type == "binary_operator":
             left = node.child_by_field_name("left")

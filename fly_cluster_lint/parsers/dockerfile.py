@@ -240,6 +240,7 @@ def _lex(data: bytes, segments: list[tuple[int, int]]) -> list[Word]:
             offset += len(ch.encode("utf-8"))
         chars.append((end, " "))
     words: list[Word] = []
+    closing = _closing_braces(chars)
     i = 0
     n = len(chars)
     while i < n:
@@ -265,7 +266,7 @@ def _lex(data: bytes, segments: list[tuple[int, int]]) -> list[Word]:
                 i += 1
                 continue
             if ch == "$" and quote != "'" and i + 1 < n:
-                var, i = _var(chars, i)
+                var, i = _var(chars, i, closing)
                 if var is not None:
                     parts.append(var)
                     continue
@@ -276,7 +277,19 @@ def _lex(data: bytes, segments: list[tuple[int, int]]) -> list[Word]:
     return words
 
 
-def _var(chars: list[tuple[int, str]], i: int):
+def _closing_braces(chars: list[tuple[int, str]]) -> dict[int, int]:
+    """The index of the matching `}` of every `{` that has one, in one pass (nested `${a${b}}` too)."""
+    out: dict[int, int] = {}
+    stack: list[int] = []
+    for index, (_, ch) in enumerate(chars):
+        if ch == "{":
+            stack.append(index)
+        elif ch == "}" and stack:
+            out[stack.pop()] = index
+    return out
+
+
+def _var(chars: list[tuple[int, str]], i: int, closing: dict[int, int]):
     n = len(chars)
     j = i + 1
     if chars[j][1] == "{":
@@ -289,20 +302,11 @@ def _var(chars: list[tuple[int, str]], i: int):
         while k < n and chars[k][1] in ":-+?=#%" and len(op) < 2:
             op += chars[k][1]
             k += 1
-        arg = ""
-        depth = 1
-        while k < n:
-            if chars[k][1] == "{":
-                depth += 1
-            if chars[k][1] == "}":
-                depth -= 1
-                if depth == 0:
-                    break
-            arg += chars[k][1]
-            k += 1
-        if not name or k >= n:
+        close = closing.get(j)
+        if not name or close is None:
             return None, i
-        return Var(name, op, (Lit(arg),) if arg else ()), k + 1
+        arg = "".join(ch for _, ch in chars[k:close])
+        return Var(name, op, (Lit(arg),) if arg else ()), close + 1
     name = ""
     k = j
     while k < n and (chars[k][1].isalnum() or chars[k][1] == "_"):

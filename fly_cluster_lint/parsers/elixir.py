@@ -175,16 +175,20 @@ class ElixirFile:
         return None
 
     def binding(self, identifier: Any) -> Any | None:
-        """The right-hand side of `name = ...` for a variable, anywhere in the same file."""
-        name = self.text(identifier)
-        for node in self.walk():
-            if node.type == "binary_operator":
-                left = node.child_by_field_name("left")
-                operator = node.child_by_field_name("operator")
-                if left is not None and left.type == "identifier" and operator is not None \
-                        and self.text(operator) == "=" and self.text(left) == name:
-                    return node.child_by_field_name("right")
-        return None
+        """The right-hand side of the first `name = ...` for a variable, anywhere in the same file (the
+        file's bindings are indexed once)."""
+        found = self.__dict__.get("_bindings")
+        if found is None:
+            found = {}
+            for node in self.walk():
+                if node.type == "binary_operator":
+                    left = node.child_by_field_name("left")
+                    operator = node.child_by_field_name("operator")
+                    if left is not None and left.type == "identifier" and operator is not None \
+                            and self.text(operator) == "=":
+                        found.setdefault(self.text(left), node.child_by_field_name("right"))
+            self._bindings = found
+        return found.get(self.text(identifier))
 
     def key_node(self, value: Any) -> Any:
         """For a keyword value node, its `key:` node (for positions)."""

@@ -11,6 +11,7 @@ the ``if [ -n "$FLY_APP_NAME" ]`` guard, a guarded default, or a ``case $RELEASE
 
 from __future__ import annotations
 
+import bisect
 import fnmatch
 from typing import TYPE_CHECKING
 
@@ -134,6 +135,7 @@ class _Reader:
         self.data = data
         self.tags = tags
         self.eex_values = eex_values
+        self.tag_ends = [tag.end for tag in tags]
         self.assignments: list[ShellAssignment] = []
         self.exported: set[str] = set()
         self.fly_block_end: Span | None = None
@@ -388,8 +390,13 @@ class _Reader:
         """Literal text between offsets, with EEx output tags turned into Eex parts and escapes removed."""
         out: list = []
         cursor = start
-        for tag in self.tags:
-            if tag.end <= start or tag.start >= end:
+        index = bisect.bisect_right(self.tag_ends, start)  # tags are sorted and disjoint
+        while index < len(self.tags):
+            tag = self.tags[index]
+            index += 1
+            if tag.start >= end:
+                break
+            if tag.end <= start:
                 continue
             if tag.start > cursor:
                 out.append(Lit(_unescape(self.source.data[cursor : tag.start].decode("utf-8", "replace"), quoted)))

@@ -54,8 +54,15 @@ class TomlDocument:
         return self.key_span((name,))
 
 
+MAX_DEPTH = 100  # arrays and inline tables nested deeper than any Fly config are not read
+MAX_DIGITS = 4000  # Python refuses to convert longer integers (sys.get_int_max_str_digits)
+
+
 def parse_toml(source: SourceFile) -> TomlDocument:
     text = text_of(source)
+    problem = _too_deep_or_long(source)
+    if problem is not None:
+        raise problem
     try:
         values = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -67,8 +74,62 @@ def parse_toml(source: SourceFile) -> TomlDocument:
             line, col = source.point(len(source.data))
         # tomllib counts columns from 1 on the line that holds the problem; keep its wording minus the position.
         raise ParseError("invalid TOML: " + _AT.sub("", message).strip(), line, col) from None
+    except (ValueError, RecursionError, MemoryError):  # what a hostile file can still make tomllib raise
+        raise ParseError("invalid TOML: a value this tool cannot read", 1, 1) from None
     positions, comments = _positions(source)
     return TomlDocument(source, values, positions, comments)
+
+
+def _too_deep_or_long(source: SourceFile) -> ParseError | None:
+    """A ParseError at the first array or inline table nested deeper than MAX_DEPTH, or the first integer
+    longer than MAX_DIGITS (tomllib would raise RecursionError or ValueError there, with no position).
+    Read from the bytes in one pass, outside strings and comments; cheap when neither can occur."""
+    data = source.data
+    if data.count(b"[") + data.count(b"{") <= MAX_DEPTH and len(data) <= MAX_DIGITS:
+        return None
+    depth = 0
+    digits = 0
+    quote = b""
+    i, n = 0, len(data)
+    while i < n:
+        ch = data[i:i + 1]
+        if quote:
+            if ch == b"\\" and quote in (b'"', b'"""'):
+                i += 2
+                continue
+            if data.startswith(quote, i):
+                i += len(quote)
+                quote = b""
+                continue
+            i += 1
+            continue
+        if ch in (b'"', b"'"):
+            quote = ch * 3 if data.startswith(ch * 3, i) else ch
+            i += len(quote)
+            continue
+        if ch == b"#":
+            end = data.find(b"\n", i)
+            i = n if end < 0 else end
+            continue
+        if ch.isdigit() or (ch == b"_" and digits):
+            digits += 1
+            if digits > MAX_DIGITS:
+                line, col = source.point(i - digits + 1)
+                return ParseError(f"a number with more than {MAX_DIGITS} digits", line, col)
+        else:
+            digits = 0
+        if ch in (b"[", b"{"):
+            depth += 1
+            if depth > MAX_DEPTH:
+                line, col = source.point(i)
+                return ParseError(f"nested more than {MAX_DEPTH} levels deep", line, col)
+        elif ch in (b"]", b"}"):
+            depth = max(0, depth - 1)
+        elif ch == b"\n":
+            if depth == 0:
+                digits = 0
+        i += 1
+    return None
 
 
 def _positions(source: SourceFile) -> tuple[dict[tuple, tuple[int, int, int, int]], list[tuple[int, int]]]:

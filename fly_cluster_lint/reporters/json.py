@@ -52,13 +52,14 @@ def holds_secret(text: str, secrets) -> bool:
     return secrets is not None and any(masked_ranges(line, secrets) for line in text.split("\n"))
 
 
-def fix_document(fix, result) -> dict | None:
+def fix_document(fix, result, raw: bool = False) -> dict | None:
     """{"applicability", "message", "edits": [...]}: an edit is {"file", "line", "column", "end_line",
     "end_column", "content"} (a new file is an edit at 1:1 of a file that does not exist yet) or
     {"file", "rename_to"}; content that would carry a secret is withheld (`"content": null` and a
-    `"withheld"` reason)."""
+    `"withheld"` reason). `raw`: file names as they are (SARIF encodes them as URIs itself)."""
     if fix is None:
         return None
+    shown = (lambda text: text) if raw else visible
     from pathlib import Path
 
     from fly_cluster_lint.fixes import Create, Edit, Rename
@@ -68,7 +69,7 @@ def fix_document(fix, result) -> dict | None:
     edits = []
     for edit in fix.edits:
         if isinstance(edit, Rename):
-            edits.append({"file": visible(display(Path(edit.path))), "rename_to": visible(display(Path(edit.target)))})
+            edits.append({"file": shown(display(Path(edit.path))), "rename_to": shown(display(Path(edit.target)))})
             continue
         if isinstance(edit, Edit):
             try:
@@ -82,7 +83,7 @@ def fix_document(fix, result) -> dict | None:
             line, column, end_line, end_column = 1, 1, 1, 1
         else:
             continue
-        item = {"file": visible(display(Path(edit.path))), "line": line, "column": column, "end_line": end_line,
+        item = {"file": shown(display(Path(edit.path))), "line": line, "column": column, "end_line": end_line,
                 "end_column": end_column, "content": edit.content}
         if holds_secret(edit.content, result.secrets):
             item["content"] = None

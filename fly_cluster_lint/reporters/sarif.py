@@ -84,7 +84,7 @@ def _fixes(diagnostic, result) -> list:
     whose content is withheld because it holds a secret, cannot be written as replacements: no fix then."""
     from fly_cluster_lint.reporters.json import fix_document
 
-    doc = fix_document(diagnostic.fix, result)
+    doc = fix_document(diagnostic.fix, result, raw=True)
     if not doc or not doc["edits"] or any("rename_to" in e or e.get("content") is None for e in doc["edits"]):
         return []
     changes: dict[str, list] = {}
