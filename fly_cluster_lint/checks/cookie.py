@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from fly_cluster_lint.diagnostics import Finding
 from fly_cluster_lint.model.app import App
-from fly_cluster_lint.model.environment import DEFAULT
+from fly_cluster_lint.model.environment import DEFAULT, ENV_SH
 from fly_cluster_lint.source import missing_span
 
 if TYPE_CHECKING:
@@ -21,6 +21,9 @@ def cookie_not_fixed(app: App) -> Iterator[Finding]:
     value = env.get("RELEASE_COOKIE")
     if value is None or value.setting.layer != DEFAULT or value.parts is not None:
         return
+    if "RELEASE_COOKIE" in app.settings.secrets and any(
+            s.layer == ENV_SH and status == "emptied" for s, status in value.history):
+        return  # FCL403: env.sh.eex replaces the declared secret (here with an empty value)
     span = (app.toml.key_span(("app",)) if app.toml is not None else None) or missing_span(app.toml_path)
     yield Finding(span,
                   "no fixed RELEASE_COOKIE: every image build gets a new random cookie, so anything outside this "

@@ -231,12 +231,61 @@ class App:
         except ValueError:
             return None
 
+    # -- the image ----------------------------------------------------------------------------------------------
+    @cached_property
+    def build_args(self) -> dict:
+        """`[build.args]` of the fly toml (they override the Dockerfile's ARG defaults)."""
+        table = self.toml.get("build", "args", default={}) if self.toml is not None else {}
+        if not isinstance(table, dict):
+            return {}
+        return {str(k): v if isinstance(v, str) else str(v).lower() if isinstance(v, bool) else str(v)
+                for k, v in table.items()}
+
+    @cached_property
+    def image_shell(self) -> str:
+        """The /bin/sh of the final image: "dash" (Debian and most images) or "ash" (busybox, Alpine)."""
+        from fly_cluster_lint.model.docker import base_image, shell_of
+
+        if self.dockerfile is None:
+            return "dash"
+        return shell_of(base_image(self.dockerfile, self.build_args))
+
+    @cached_property
+    def packaging(self) -> Any:
+        """Whether env.sh.eex reaches the release in the image (model/docker.Packaging)."""
+        from fly_cluster_lint.model.docker import packaging
+
+        return packaging(self)
+
+    @property
+    def template_ships(self) -> bool | str:
+        """True, or why the project's env.sh.eex never reaches the image (then Mix's default env.sh ships)."""
+        found = self.packaging
+        return True if found.ships else found.reason
+
+    @cached_property
+    def entrypoint_scripts(self) -> list:
+        """Repository scripts the image runs before it execs the release (model/image.py)."""
+        from fly_cluster_lint.model.image import entrypoint_scripts
+
+        return entrypoint_scripts(self)
+
     # -- the effective environment ---------------------------------------------------------------------------
     @cached_property
     def environment(self) -> Any:
+        """What `bin/<release> start` boots with, env.sh.eex as written (the value rules judge this)."""
         from fly_cluster_lint.model.environment import build_environment
 
         return build_environment(self, "start")
+
+    @cached_property
+    def boot_environment(self) -> Any:
+        """What really boots: the image's /bin/sh runs env.sh (dash skips a `[[` block) and Mix's default
+        env.sh ships when the image never gets the project's env.sh.eex (FCL004, FCL005 report the
+        difference from the files as written). `fly-cluster-lint env` shows this."""
+        from fly_cluster_lint.model.environment import build_environment
+
+        return build_environment(self, "start", boot=True)
 
     def environment_for(self, command: str) -> Any:
         from fly_cluster_lint.model.environment import build_environment
@@ -249,7 +298,8 @@ class App:
         return built[command]
 
     HEAVY = ("_toml", "mix", "projects", "_env_sh", "_dockerfile", "configs", "lib", "lock", "environment",
-             "_environments", "vm_args", "remote_vm_args", "_secrets")
+             "_environments", "vm_args", "remote_vm_args", "_secrets", "boot_environment", "entrypoint_scripts",
+             "packaging", "build_args", "image_shell")
 
     def freeze(self) -> None:
         """Keep what reporters need (names, summary, secrets) and let the parse trees go: a monorepo of

@@ -2,13 +2,17 @@
 
 Layers, in boot order (rule-catalogue.md, "The effective environment"):
 
-1. Dockerfile ENV of the final stage, with what it inherits through `FROM <earlier stage>`;
-2. fly.toml [env], then the variables declared as Fly secrets (value unknown to a static tool);
-3. rel/env.sh.eex, sourced by the release script: an unconditional `export X=...` replaces, `${X:-d}`
-   and `if [ -z "$X" ]` keep an outer value, `X="$X more"` appends; Fly-guarded exports apply, exports
-   that never run on Fly do not, `case $RELEASE_COMMAND` branches apply to their commands only;
-4. the release script's defaults: RELEASE_DISTRIBUTION=sname, RELEASE_NODE=<release name>,
-   RELEASE_COOKIE from releases/COOKIE.
+1. Dockerfile ENV of the final stage, with what it inherits through `FROM <earlier stage>`, expanded as
+   Docker expands it at build time (ARG values, `[build.args]` of fly.toml, earlier ENV; anything else,
+   Fly's runtime variables included, is empty);
+2. fly.toml [env], then the variables declared as Fly secrets (set, value unknown to a static tool);
+3. rel/env.sh.eex, *run* the way the release's /bin/sh runs it at boot (model/shell.py walks it): dash on
+   Debian images, busybox ash on Alpine ones. A condition the model can decide from what it knows (set,
+   unset, empty, Fly-provided, declared secret) is decided (`[[ ... ]]` is a failed command under dash);
+   one it cannot decide counts as taken, a guarded default (`if [ -z "$X" ]`) then keeps an outer value;
+   `case $RELEASE_COMMAND` is decided per command; a variable set nowhere expands to the empty string;
+4. the release script's defaults, applied when a value is unset *or empty* after env.sh:
+   RELEASE_DISTRIBUTION=sname, RELEASE_NODE=$RELEASE_NAME, RELEASE_COOKIE from releases/COOKIE.
 
 Every value remembers the setting that decided it and the ones it replaced.
 """
@@ -17,8 +21,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from fly_cluster_lint.parsers.shell import NOT_ON_FLY
-from fly_cluster_lint.parsers.words import Eex, Lit, Var, literal_text, merge, render
+from fly_cluster_lint.parsers.words import Cmd, Eex, Lit, Var, literal_text, merge, render
 from fly_cluster_lint.records import Record, value
 
 if TYPE_CHECKING:
@@ -27,15 +30,27 @@ if TYPE_CHECKING:
 DOCKERFILE = "Dockerfile"
 FLY_TOML = "fly.toml"
 SECRET = "secret"
+ENTRYPOINT = "entrypoint script"
 ENV_SH = "env.sh.eex"
 DEFAULT = "release default"
+AS_WRITTEN = "as written"  # Environment.shell when bash-only syntax is read as its author meant it
 
 ERL_FLAG_VARS = ("ERL_AFLAGS", "ERL_FLAGS", "ERL_ZFLAGS", "ELIXIR_ERL_OPTIONS")
+# Set on every Fly Machine (machines/runtime-environment), plus what every container has.
+FLY_PROVIDED = frozenset({"FLY_APP_NAME", "FLY_MACHINE_ID", "FLY_ALLOC_ID", "FLY_REGION", "FLY_PUBLIC_IP",
+                          "FLY_IMAGE_REF", "FLY_MACHINE_VERSION", "FLY_PRIVATE_IP", "FLY_PROCESS_GROUP",
+                          "FLY_VM_MEMORY_MB", "PRIMARY_REGION", "HOSTNAME", "HOME", "PATH"})
+# Set by the release script before it sources env.sh (Elixir's cli_text).
+SCRIPT_SET = frozenset({"RELEASE_ROOT", "RELEASE_NAME", "RELEASE_VSN", "RELEASE_COMMAND", "RELEASE_PROG",
+                        "REL_VSN_DIR"})
+# Commands after which any variable may have been set in ways the model cannot follow.
+OPAQUE_COMMANDS = frozenset({".", "source", "eval", "read", "getopts", "mapfile", "readarray"})
 
 
 class Setting(value("Setting", "var layer parts span exported mode origin note", (True, "set", None, ""))):
     """One place that sets a variable. ``parts`` None: a value the tool cannot see (a Fly secret, a random
-    cookie); ``mode`` "set" or "default" (keeps an outer value); ``origin`` the parser's own object."""
+    cookie); ``mode`` "set", "default" (keeps an outer value) or "fallback" (applies when the value is unset
+    or empty, as the release script's own defaults do); ``origin`` the parser's own object."""
 
     __slots__ = ()
 
@@ -47,8 +62,9 @@ class Setting(value("Setting", "var layer parts span exported mode origin note",
 
 
 class Value(Record):
-    """A variable's value: ``setting`` decided it, ``exported`` means it reaches the BEAM, ``history`` is
-    every (setting, what happened to it) in boot order."""
+    """A variable's value (expanded as the shell expands it): ``setting`` decided it, ``exported`` means it
+    reaches the BEAM, ``history`` is every (setting, what happened to it) in boot order, ``live`` the indices
+    of the history entries the value is made of."""
 
     __slots__ = ("var", "parts", "setting", "exported", "history", "live")
     _defaults = {"history": list, "live": list}
@@ -74,10 +90,16 @@ class Environment:
         self.values: dict[str, Value] = {}
         self.skipped: list[tuple[Setting, str]] = []  # settings that do not apply, with the reason
         self.incomplete: set[str] = set()  # layers the tool could not read (parse errors)
+        self.shell = "dash"  # the /bin/sh that runs env.sh: "dash" or "ash" (busybox, Alpine images)
+        self.aborted: tuple | None = None  # (span, why) when the release script stops in env.sh
+        self.template = "project"  # which env.sh ships: "project", "default" (Mix's), or "none"
+        self.template_reason = ""
+        self.opaque = False  # env.sh ran a command that may set variables the model cannot see
+        self.notes: list[tuple[Any, str]] = []  # (span, what the model assumed), for `env`
+        self.release_name: str | None = None
 
     def get(self, var: str) -> Value | None:
-        value = self.values.get(var)
-        return value if value is not None else None
+        return self.values.get(var)
 
     def effective(self, var: str) -> Value | None:
         """The value as the files are written: None when unset. A value assigned without `export` still
@@ -88,16 +110,38 @@ class Environment:
     def complete(self) -> bool:
         return not self.incomplete
 
+    # -- what the shell knows about a variable ----------------------------------------------------------
+    def is_set(self, var: str) -> bool | None:
+        if var in self.values or var in FLY_PROVIDED or var in SCRIPT_SET:
+            return True
+        return None if self.opaque else False
+
+    def nonempty(self, var: str, depth: int = 0) -> bool | None:
+        """Whether a variable holds a non-empty value at this point of the boot: True, False, or None when
+        the model cannot know (a command's output, an EEx value it does not know)."""
+        found = self.values.get(var)
+        if found is not None:
+            return True if found.parts is None else nonempty_parts(found.parts, self, depth + 1)
+        if var in FLY_PROVIDED or var in SCRIPT_SET:
+            return True
+        return None if self.opaque else False
+
     # -- building -----------------------------------------------------------------------------------------
-    def apply(self, setting: Setting) -> None:
-        """Apply one setting in boot order. Constant time per setting (a variable's history is one list,
-        `live` the indices of the entries its value is made of), so thousands of assignments stay linear."""
+    def apply(self, setting: Setting, parts: tuple | None = None, expanded: bool = False) -> None:
+        """Apply one setting in boot order; `parts` its value already expanded (else the setting's own
+        parts). Constant time per setting (a variable's history is one list, `live` the entries its value
+        is made of), so thousands of assignments stay linear."""
+        if not expanded:
+            parts = setting.parts
         current = self.values.get(setting.var)
-        if current is not None and (setting.mode == "default" or _keeps_outer(setting.parts, setting.var)):
+        if current is not None and (setting.mode == "default" or _keeps_outer(setting.parts, setting.var)
+                                    and (setting.parts[0].op in ("", "-") or self.nonempty(setting.var) is not False)):
             current.history.append((setting, "kept outer value"))
             return
-        parts = self._substitute(setting.parts, setting.var) if setting.parts is not None else None
-        appended = setting.parts is not None and any(
+        if current is not None and setting.mode == "fallback" and self.nonempty(setting.var) is not False:
+            current.history.append((setting, "kept outer value"))
+            return
+        appended = current is not None and setting.parts is not None and any(
             isinstance(p, Var) and p.name == setting.var and p.op == "" for p in setting.parts)
         exported = setting.exported or (current is not None and current.exported) or setting.var.startswith("RELEASE_")
         if current is None:
@@ -109,7 +153,8 @@ class Environment:
                 history[last] = (history[last][0], "appended to")
             else:  # everything the value was made of is replaced
                 for index in live:
-                    history[index] = (history[index][0], "overridden")
+                    status = "emptied" if setting.mode == "fallback" else "overridden"
+                    history[index] = (history[index][0], status)
                 live = []
         live.append(len(history))
         history.append((setting, "effective"))
@@ -121,27 +166,41 @@ class Environment:
         if current is not None:
             current.history.append((setting, reason))
 
-    def _substitute(self, parts: tuple, var: str) -> tuple:
-        out: list = []
-        for part in parts:
-            if isinstance(part, Var):
-                known = self.values.get(part.name)
-                if known is not None and known.parts is not None and _size(known.parts) > MAX_EXPANDED:
-                    known = Value(known.var, None, known.setting, known.exported)  # too long to follow: unknown
-                if part.op == "" and known is not None and known.parts is not None:
-                    out.extend(known.parts)
-                    continue
-                if part.op in (":-", "-") :
-                    if known is not None and known.parts is not None:
-                        out.extend(known.parts)
-                        continue
-                    if known is None:
-                        out.extend(self._substitute(part.arg, var))
-                        continue
-                if part.op == "" and known is None and part.name == var:
-                    continue  # "$X more" with X unset
-            out.append(part)
-        return merge(out)
+    def unset(self, var: str, setting: Setting) -> None:
+        current = self.values.pop(var, None)
+        if current is not None:
+            for index in current.live:
+                current.history[index] = (current.history[index][0], "unset")
+
+
+def nonempty_parts(parts: tuple, env: Environment, depth: int = 0) -> bool | None:
+    """Whether an expanded value is non-empty: True as soon as one part surely is, False when all surely
+    are empty, else None."""
+    if depth > 16:
+        return None
+    unknown = False
+    for part in parts:
+        if isinstance(part, Lit):
+            if part.text:
+                return True
+        elif isinstance(part, Var):
+            if part.op in ("", ":-", "-", ":=", "="):
+                found = env.nonempty(part.name, depth)
+                if found is True:
+                    return True
+                if found is None or part.op:
+                    unknown = True
+            else:
+                unknown = True
+        elif isinstance(part, Cmd):
+            if "fly-local-6pn" in part.text or part.text.split()[:1] == ["hostname"]:
+                return True
+            unknown = True
+        elif isinstance(part, Eex):
+            if part.value:
+                return True
+            unknown = unknown or part.value is None
+    return None if unknown else False
 
 
 # A value substituted into another (`X="$X more"`, `Y=$X`) is followed up to this many parts and characters;
@@ -157,87 +216,96 @@ def _size(parts: tuple) -> int:
 
 
 def _keeps_outer(parts: tuple | None, var: str) -> bool:
-    """`X=${X:-default}` or `X=${X}`: an outer value survives unchanged."""
-    return bool(parts) and len(parts) == 1 and isinstance(parts[0], Var) and parts[0].name == var and parts[0].op in (":-", "-", "")
+    """`X=${X:-default}`, `X=${X-default}` or `X=$X`: an outer value survives unchanged."""
+    return bool(parts) and len(parts) == 1 and isinstance(parts[0], Var) and parts[0].name == var and \
+        parts[0].op in (":-", "-", "")
 
 
-def build_environment(app: Any, command: str = "start") -> Environment:
+def build_environment(app: Any, command: str = "start", boot: bool = False) -> Environment:
+    """The environment `bin/<release> <command>` boots with.
+
+    `boot`: what really happens at boot: the image's /bin/sh runs env.sh (under dash `[[` fails and its
+    block is skipped) and Mix's default env.sh ships when the image never gets the project's env.sh.eex.
+    Otherwise the files *as written*, which the value rules judge: env.sh.eex as its author meant it
+    (`[[ ... ]]` tested as a test, `source` as `.`), shipped. The packaging rules (FCL004, FCL005) report
+    the difference, so one root cause gives one finding."""
+    from fly_cluster_lint.model.script import run_script
+
     env = Environment(command)
-    # 1. Dockerfile, final stage
+    env.shell = app.image_shell if boot else AS_WRITTEN
+    env.release_name = app.release_name
+    # 1. Dockerfile, final stage, expanded at build time
     if app.dockerfile_error is not None:
         env.incomplete.add(DOCKERFILE)
     elif app.dockerfile is not None and app.dockerfile.final is not None:
-        for item in app.dockerfile.env_of(app.dockerfile.final):
-            env.apply(Setting(item.key, DOCKERFILE, _build_time(item.parts, env), item.value_span, origin=item))
+        from fly_cluster_lint.model.docker import final_env
+
+        for item, parts in final_env(app.dockerfile, app.build_args):
+            env.apply(Setting(item.key, DOCKERFILE, parts, item.value_span, origin=item))
     # 2. fly.toml [env], then secrets
     if app.toml_error is not None:
         env.incomplete.add(FLY_TOML)
     elif app.toml is not None:
         table = app.toml.get("env", default={})
         if isinstance(table, dict):
-            for key, value in table.items():
-                text = value if isinstance(value, str) else _toml_text(value)
+            for key, found in table.items():
+                text = found if isinstance(found, str) else _toml_text(found)
                 span = app.toml.value_span(("env", key))
-                env.apply(Setting(key, FLY_TOML, (Lit(text),) if text else (), span, origin=value))
+                env.apply(Setting(key, FLY_TOML, (Lit(text),) if text else (), span, origin=found))
     for name in sorted(app.settings.secrets):
-        env.apply(Setting(name, SECRET, None, app.settings.path and None, note="declared as a Fly secret"))
-    # 3. env.sh.eex
-    if app.env_sh_error is not None:
+        env.apply(Setting(name, SECRET, None, None, note="declared as a Fly secret"))
+    # 2b. a repository script the image runs before the release (ENTRYPOINT/CMD)
+    for script in app.entrypoint_scripts:
+        run_script(script.model, env, ENTRYPOINT, command=None, args=script.args)
+    # 3. env.sh.eex (sourced with the release command as $1)
+    if boot and app.template_ships is not True:
+        env.template, env.template_reason = "default", app.template_ships
+    elif app.env_sh_error is not None:
         env.incomplete.add(ENV_SH)
     elif app.env_sh is not None:
-        script = app.env_sh
-        for item in script.assignments:
-            exported = item.exported or item.name in script.exported
-            setting = Setting(item.name, ENV_SH, item.parts, item.value_span, exported=exported,
-                              mode="default" if item.default_only else "set", origin=item)
-            if item.fly == NOT_ON_FLY:
-                env.skip(setting, "not applied on Fly")
-            elif item.commands is not None and command not in item.commands:
-                env.skip(setting, f"not applied for `{command}`")
-            else:
-                env.apply(setting)
-    # 4. release defaults
-    defaults = {
-        "RELEASE_DISTRIBUTION": (Lit("sname"),),
-        "RELEASE_NODE": (Lit(app.release_name or ""),),
-    }
-    for name, parts in defaults.items():
-        env.apply(Setting(name, DEFAULT, parts, None, mode="default", note="default of the release script"))
+        run_script(app.env_sh, env, ENV_SH, command=command, args=(command,))
+    else:
+        env.template, env.template_reason = "none", f"{app.env_sh_display} does not exist"
+    # 4. release defaults, for an unset or empty value
+    release = app.release_name or ""
+    name = env.values.get("RELEASE_NAME")
+    node_default = name.parts if name is not None and name.parts is not None else (Lit(release),)
+    defaults = {"RELEASE_DISTRIBUTION": (Lit("sname"),), "RELEASE_NODE": node_default}
+    for var, parts in defaults.items():
+        env.apply(Setting(var, DEFAULT, parts, None, mode="fallback", note="default of the release script"))
     cookie = app.release.cookie if app.release is not None else None
-    env.apply(Setting("RELEASE_COOKIE", DEFAULT, (Lit(cookie),) if cookie else None, None, mode="default",
+    env.apply(Setting("RELEASE_COOKIE", DEFAULT, (Lit(cookie),) if cookie else None, None, mode="fallback",
                       note="mix.exs release `cookie:`" if cookie else "random per build (releases/COOKIE)"))
     return env
 
 
-def _build_time(parts: tuple, env: Environment) -> tuple:
-    """Dockerfile `${VAR}` expands at build time: earlier ENV values are substituted, FLY_* are empty."""
-    out: list = []
-    for part in parts:
-        if isinstance(part, Var):
-            known = env.values.get(part.name)
-            if known is not None and known.parts is not None and part.op == "":
-                out.extend(known.parts)
-                continue
-        out.append(part)
-    return merge(out)
+def _toml_text(found: Any) -> str:
+    if isinstance(found, bool):
+        return "true" if found else "false"
+    return str(found)
 
 
-def _toml_text(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
-
-
-def count_flag(value: Value | None, flag: str) -> int | None:
+def count_flag(found: Value | None, flag: str) -> int | None:
     """How often a flag (e.g. -proto_dist) appears as a word; None when the value is unknown."""
-    if value is None:
+    if found is None:
         return 0
-    if value.parts is None:
+    if found.parts is None:
         return None
     count = 0
-    for part in value.parts:
+    for part in found.parts:
         if isinstance(part, Lit):
             count += part.text.split().count(flag)
         elif isinstance(part, Eex) and part.value:
             count += part.value.split().count(flag)
     return count
+
+
+def expand_parts(parts: tuple, env: Environment) -> tuple:
+    """A value with every variable the model knows substituted (used outside a running script, e.g. for a
+    command's words)."""
+    from fly_cluster_lint.model.script import Runner
+
+    return Runner(env, ENV_SH, None, ()).expand(parts, None)
+
+
+__all__ = ["Setting", "Value", "Environment", "build_environment", "count_flag", "merge"]

@@ -229,6 +229,12 @@ def _heredoc_marker(body: bytes) -> bytes | None:
     return word if word and word.replace(b"_", b"").isalnum() else None
 
 
+def lex_text(text: str) -> tuple:
+    """One word's value parts (quotes removed, `$X` references), for text taken out of an instruction."""
+    data = text.encode("utf-8", "surrogateescape")
+    return merge([part for word in _lex(data, [(0, len(data))]) for part in word.parts])
+
+
 def _lex(data: bytes, segments: list[tuple[int, int]]) -> list[Word]:
     """Split arguments into words with Docker's quoting: '...' literal, "..." with \\ escapes, $VAR refs."""
     chars: list[tuple[int, str]] = []

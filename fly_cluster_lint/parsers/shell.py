@@ -43,12 +43,78 @@ class ShellAssignment(value("ShellAssignment", "name parts exported span name_sp
     __slots__ = ()
 
 
-class EnvScript(Record):
-    """assignments, exported names, EEx tags, fly_block_end (the `fi` of the first Fly-guarded block),
-    last_line (the last non-blank line), and the tree."""
+# -- statements: what the model runs (model/environment.py), in file order ------------------------------------
+class Assign(value("Assign", "item")):
+    """An assignment (`X=...`, `export X=...`); ``item`` is its ShellAssignment."""
 
-    __slots__ = ("source", "assignments", "exported", "tags", "fly_block_end", "last_line", "tree")
-    _defaults = {"tree": None}
+    __slots__ = ()
+
+
+class Export(value("Export", "names span")):
+    """`export X` (names only): from here on the variables reach the VM."""
+
+    __slots__ = ()
+
+
+class Unset(value("Unset", "names span")):
+    __slots__ = ()
+
+
+class Command(value("Command", "name args prefix span")):
+    """A simple command: name and arguments as value parts, ``prefix`` the `X=1` assignments (as
+    ShellAssignment) that apply to that command only."""
+
+    __slots__ = ()
+
+
+class Test(value("Test", "expr bash span")):
+    """`[ ... ]` (or `[[ ... ]]` when ``bash``); ``expr`` a small tree (see _Reader._expr)."""
+
+    __slots__ = ()
+
+
+class If(value("If", "clauses otherwise span")):
+    """``clauses``: ((condition statements, body statements), ...) for `if` and each `elif`;
+    ``otherwise``: the `else` body or None."""
+
+    __slots__ = ()
+
+
+class Case(value("Case", "subject items span")):
+    """``subject``: value parts; ``items``: ((patterns, body), ...), a pattern a glob or None (unknown)."""
+
+    __slots__ = ()
+
+
+class AndOr(value("AndOr", "first rest span")):
+    """`a && b || c`: ``first`` statements, ``rest`` ((operator, statements), ...)."""
+
+    __slots__ = ()
+
+
+class Not(value("Not", "body span")):
+    __slots__ = ()
+
+
+class Block(value("Block", "kind body span")):
+    """kind "subshell" (never changes the release's environment), "loop" or "function" (runs, or not: its
+    assignments count as applied)."""
+
+    __slots__ = ()
+
+
+def _quote_glob(text: str) -> str:
+    """A quoted case pattern matches literally: escape the glob characters."""
+    return "".join(f"[{ch}]" if ch in "*?[" else ch for ch in text)
+
+
+class EnvScript(Record):
+    """assignments (every assignment in the file, in order), exported names, EEx tags, fly_block_end (the
+    `fi` of the first Fly-guarded block), last_line (the last non-blank line), the tree, and program: the
+    statements the model runs (model/environment.py)."""
+
+    __slots__ = ("source", "assignments", "exported", "tags", "fly_block_end", "last_line", "tree", "program")
+    _defaults = {"tree": None, "program": ()}
 
     @property
     def comments(self) -> list[tuple[int, int]]:
@@ -112,11 +178,12 @@ def parse_env_sh(source: SourceFile, eex_values: dict[str, str] | None = None) -
         what = f"expected `{error.type}`" if error.is_missing else "unexpected text"
         raise ParseError(f"shell syntax error: {what}", span.line, span.column, span.end_line, span.end_column)
     reader = _Reader(source, masked, tags, eex_values or {})
-    reader.visit(tree.root_node, _Context())
+    program = tuple(reader.visit(tree.root_node, _Context()))
     last_line = source.line_count
     while last_line > 1 and not source.line_text(last_line).strip():
         last_line -= 1
-    return EnvScript(source, reader.assignments, reader.exported, tags, reader.fly_block_end, last_line, tree)
+    return EnvScript(source, reader.assignments, reader.exported, tags, reader.fly_block_end, last_line, tree,
+                     program)
 
 
 class _Context(value("_Context", "fly default_for commands conditional dead",
@@ -141,46 +208,65 @@ class _Reader:
         self.fly_block_end: Span | None = None
 
     # -- walking -------------------------------------------------------------------------------------------
-    def visit(self, node: Any, ctx: _Context) -> None:
+    def visit(self, node: Any, ctx: _Context) -> list:
+        """The statements of a node (for the model to run), recording every assignment in the inventory."""
         kind = node.type
         if kind == "declaration_command":
-            self._declaration(node, ctx)
-        elif kind == "variable_assignment":
-            self._assignment(node, ctx, exported=False)
-        elif kind == "variable_assignments":
-            for child in node.named_children:
-                self.visit(child, ctx)
-        elif kind == "command":
-            return  # `X=1 cmd` sets X for that command only
-        elif kind == "if_statement":
-            self._if(node, ctx)
-        elif kind == "case_statement":
-            self._case(node, ctx)
-        elif kind == "list":
-            self._list(node, ctx)
-        elif kind == "subshell":
-            for child in node.named_children:
-                self.visit(child, ctx.with_(dead=True))
-        elif kind in ("while_statement", "for_statement", "c_style_for_statement", "function_definition"):
-            for child in node.named_children:
-                self.visit(child, ctx.with_(conditional=True))
-        else:
-            for child in node.named_children:
-                self.visit(child, ctx)
+            return self._declaration(node, ctx)
+        if kind == "variable_assignment":
+            return [Assign(self._assignment(node, ctx, exported=False))]
+        if kind == "variable_assignments":
+            return [stmt for child in node.named_children for stmt in self.visit(child, ctx)]
+        if kind == "command":
+            return [self._command(node, ctx)]
+        if kind == "test_command":
+            return [self._test(node)]
+        if kind == "unset_command":
+            names = tuple(self._text(c) for c in node.named_children if c.type in ("variable_name", "word"))
+            return [Unset(names, self._span(node))]
+        if kind == "if_statement":
+            return [self._if(node, ctx)]
+        if kind == "case_statement":
+            return [self._case(node, ctx)]
+        if kind == "list":
+            return [self._list(node, ctx)]
+        if kind == "negated_command":
+            inner = [stmt for child in node.named_children for stmt in self.visit(child, ctx)]
+            return [Not(tuple(inner), self._span(node))]
+        if kind in ("subshell", "pipeline"):
+            # a subshell (and each part of a pipeline, in dash) cannot change the release's environment
+            body = [stmt for child in node.named_children for stmt in self.visit(child, ctx.with_(dead=True))]
+            return [Block("subshell", tuple(body), self._span(node))]
+        if kind in ("while_statement", "for_statement", "c_style_for_statement", "function_definition"):
+            body = [stmt for child in node.named_children for stmt in self.visit(child, ctx.with_(conditional=True))]
+            return [Block("function" if kind == "function_definition" else "loop", tuple(body), self._span(node))]
+        if kind == "comment":
+            return []
+        return [stmt for child in node.named_children for stmt in self.visit(child, ctx)]
 
-    def _declaration(self, node: Any, ctx: _Context) -> None:
+    def _span(self, node: Any) -> Span:
+        return self.source.span(node.start_byte, node.end_byte)
+
+    def _declaration(self, node: Any, ctx: _Context) -> list:
         keyword = node.children[0].type if node.children else ""
         flags = [self._text(c) for c in node.named_children if c.type == "word" and self._text(c).startswith("-")]
         exported = keyword == "export" or (keyword in ("declare", "typeset") and any("x" in f for f in flags))
+        out: list = []
+        names = []
         for child in node.named_children:
             if child.type == "variable_assignment":
-                self._assignment(child, ctx, exported=exported)
-            elif child.type == "variable_name" and exported and not ctx.dead:
-                self.exported.add(self._text(child))
+                out.append(Assign(self._assignment(child, ctx, exported=exported)))
+            elif child.type == "variable_name" and exported:
+                names.append(self._text(child))
+                if not ctx.dead:
+                    self.exported.add(self._text(child))
+        if names:
+            out.append(Export(tuple(names), self._span(node)))
+        if keyword not in ("export", "local", "readonly"):
+            out.insert(0, Command((Lit(keyword),), (), (), self._span(node)))  # declare/typeset: not in dash
+        return out
 
-    def _assignment(self, node: Any, ctx: _Context, exported: bool) -> None:
-        if ctx.dead:
-            return
+    def _assignment(self, node: Any, ctx: _Context, exported: bool, inventory: bool = True) -> ShellAssignment:
         name_node = node.child_by_field_name("name") or node.named_children[0]
         value_node = node.child_by_field_name("value")
         name = self._text(name_node)
@@ -190,17 +276,63 @@ class _Reader:
         else:
             parts = ()
             value_span = self.source.span(node.end_byte, node.end_byte)
-        if exported:
-            self.exported.add(name)
-        self.assignments.append(ShellAssignment(
+        item = ShellAssignment(
             name=name, parts=parts, exported=exported,
             span=self.source.span(node.start_byte, node.end_byte),
             name_span=self.source.span(name_node.start_byte, name_node.end_byte),
             value_span=value_span, fly=ctx.fly, default_only=name in ctx.default_for,
             commands=ctx.commands, conditional=ctx.conditional,
-        ))
+        )
+        if inventory and not ctx.dead:
+            if exported:
+                self.exported.add(name)
+            self.assignments.append(item)
+        return item
 
-    def _if(self, node: Any, ctx: _Context) -> None:
+    def _command(self, node: Any, ctx: _Context) -> Command:
+        """A simple command: its name and arguments as value parts, and the `X=1` prefix assignments that
+        apply to that command only (kept out of the inventory)."""
+        prefix, name, args = [], (), []
+        for child in node.named_children:
+            if child.type == "variable_assignment":
+                prefix.append(self._assignment(child, ctx, exported=True, inventory=False))
+            elif child.type == "command_name":
+                name = self.parts(child.named_children[0]) if child.named_children else ()
+            elif child.type not in ("comment", "file_redirect", "heredoc_redirect", "herestring_redirect"):
+                args.append(self.parts(child))
+        return Command(name, tuple(args), tuple(prefix), self._span(node))
+
+    def _test(self, node: Any) -> Test:
+        bash = bool(node.children) and node.children[0].type == "[["
+        exprs = [c for c in node.named_children if c.type != "comment"]
+        expr = self._expr(exprs[0]) if len(exprs) == 1 else ("unknown",)
+        return Test(expr, bash, self._span(node))
+
+    def _expr(self, node: Any) -> tuple:
+        """A test expression as a small tree: ("unary", op, parts), ("binary", op, left, right),
+        ("not", e), ("and", a, b), ("or", a, b), ("word", parts) or ("unknown",)."""
+        kind = node.type
+        if kind == "unary_expression" and len(node.children) == 2:
+            op = self._text(node.children[0])
+            if op == "!":
+                return ("not", self._expr(node.children[1]))
+            return ("unary", op, self.parts(node.children[1]))
+        if kind == "binary_expression" and len(node.named_children) >= 2:
+            left, right = node.named_children[0], node.named_children[-1]
+            op = next((self._text(c) for c in node.children if not c.is_named), "")
+            if op in ("&&", "-a"):
+                return ("and", self._expr(left), self._expr(right))
+            if op in ("||", "-o"):
+                return ("or", self._expr(left), self._expr(right))
+            return ("binary", op, self.parts(left), self.parts(right))
+        if kind == "parenthesized_expression" and node.named_children:
+            return self._expr(node.named_children[0])
+        if kind in ("word", "string", "raw_string", "simple_expansion", "expansion", "concatenation", "number",
+                    "command_substitution"):
+            return ("word", self.parts(node))
+        return ("unknown",)
+
+    def _if(self, node: Any, ctx: _Context) -> If:
         condition: list = []
         body: list = []
         branches: list[tuple[Any, list]] = []
@@ -220,18 +352,19 @@ class _Reader:
             fi = next((c for c in node.children if c.type == "fi"), None)
             if fi is not None:
                 self.fly_block_end = self.source.span(fi.start_byte, fi.end_byte)
-        for child in body:
-            self.visit(child, then_ctx)
+        cond_stmts = tuple(stmt for child in condition for stmt in self.visit(child, ctx))
+        clauses = [(cond_stmts, tuple(stmt for child in body for stmt in self.visit(child, then_ctx)))]
+        otherwise = None
         for kind, (clause,) in branches:
             if kind == "else_clause":
-                for child in clause.named_children:
-                    self.visit(child, else_ctx)
+                otherwise = tuple(stmt for child in clause.named_children for stmt in self.visit(child, else_ctx))
             else:
                 # an elif: its own condition decides its body; it only runs when the first test failed
-                self._if_like(clause, else_ctx)
+                clauses.append(self._if_like(clause, else_ctx))
+        return If(tuple(clauses), otherwise, self._span(node))
 
-    def _if_like(self, clause: Any, ctx: _Context) -> None:
-        condition = []
+    def _if_like(self, clause: Any, ctx: _Context) -> tuple:
+        condition, body = [], []
         seen_then = False
         for child in clause.children:
             if child.type == "then":
@@ -239,8 +372,10 @@ class _Reader:
             elif child.is_named and not seen_then:
                 condition.append(child)
             elif child.is_named and seen_then:
-                then_ctx, _ = self._branch_contexts(self._classify(condition), ctx)
-                self.visit(child, then_ctx)
+                body.append(child)
+        then_ctx, _ = self._branch_contexts(self._classify(condition), ctx)
+        cond_stmts = tuple(stmt for child in condition for stmt in self.visit(child, ctx))
+        return cond_stmts, tuple(stmt for child in body for stmt in self.visit(child, then_ctx))
 
     def _branch_contexts(self, test: tuple | None, ctx: _Context) -> tuple[_Context, _Context]:
         if test is None:
@@ -292,9 +427,10 @@ class _Reader:
             return parts[0].name
         return None
 
-    def _case(self, node: Any, ctx: _Context) -> None:
+    def _case(self, node: Any, ctx: _Context) -> Case:
         subject = node.child_by_field_name("value") or (node.named_children[0] if node.named_children else None)
         subject_var = self._single_var(subject) if subject is not None else None
+        items = []
         for item in node.named_children:
             if item.type != "case_item":
                 continue
@@ -309,22 +445,33 @@ class _Reader:
                 item_ctx = ctx.with_(commands=commands)
             else:
                 item_ctx = ctx.with_(conditional=True)
-            for child in item.named_children:
-                if child in patterns:
-                    continue
-                self.visit(child, item_ctx)
+            body = tuple(stmt for child in item.named_children if child not in patterns
+                         for stmt in self.visit(child, item_ctx))
+            items.append((tuple(self._pattern(p) for p in patterns), body))
+        parts = self.parts(subject) if subject is not None else ()
+        return Case(parts, tuple(items), self._span(node))
 
-    def _list(self, node: Any, ctx: _Context) -> None:
+    def _pattern(self, node: Any) -> str | None:
+        """A case pattern as a glob (quotes removed), or None when it holds an expansion."""
+        parts = self.parts(node)
+        if all(isinstance(p, Lit) for p in parts):
+            text = "".join(p.text for p in parts)
+            return text if node.type not in ("string", "raw_string") else _quote_glob(text)
+        return None
+
+    def _list(self, node: Any, ctx: _Context) -> AndOr:
+        """`a && b || c`: the statements and the operators between them (tree-sitter nests them left)."""
         children = node.children
         if len(children) == 3 and children[1].type in ("&&", "||"):
             left, op, right = children
-            self.visit(left, ctx)
+            first = self.visit(left, ctx)
             test = self._classify([left])
             then_ctx, else_ctx = self._branch_contexts(test, ctx)
-            self.visit(right, then_ctx if op.type == "&&" else else_ctx)
-            return
-        for child in node.named_children:
-            self.visit(child, ctx.with_(conditional=True))
+            second = self.visit(right, then_ctx if op.type == "&&" else else_ctx)
+            return AndOr(tuple(first), ((op.type, tuple(second)),), self._span(node))
+        named = [c for c in node.named_children]
+        body = tuple(stmt for child in named for stmt in self.visit(child, ctx.with_(conditional=True)))
+        return AndOr(body, (), self._span(node))
 
     # -- values --------------------------------------------------------------------------------------------
     def _text(self, node: Any) -> str:

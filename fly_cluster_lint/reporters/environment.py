@@ -33,7 +33,7 @@ def app_data(app) -> dict:
     from fly_cluster_lint.model.query import resolve
     from fly_cluster_lint.model.secrets import mask_source
 
-    env = app.environment
+    env = app.boot_environment
     secrets = app.secrets
     variables = []
     for name in VARIABLES:
@@ -57,11 +57,25 @@ def app_data(app) -> dict:
         variables.append({"name": name, "value": shown, "resolved": resolved if resolved != shown else None,
                           "layer": setting.layer, "source": _where(setting), "exported": value.exported,
                           "note": setting.note, "history": history})
+    aborted = None
+    if env.aborted is not None:
+        span, why = env.aborted
+        aborted = {"reason": why, "source": _where_span(span)}
+    template = {"project": f"{visible(app.env_sh_display)} (the project's)",
+                "default": "Mix's default env.sh (sets nothing)", "none": "Mix's default env.sh (sets nothing)"}
     return {"fly_toml": visible(app.toml_path), "fly_app": visible(app.fly_app) if app.fly_app else app.fly_app,
             "mix_app": visible(app.mix_app) if app.mix_app else app.mix_app,
             "release": visible(app.release_name) if app.release_name else app.release_name,
-            "command": env.command, "complete": env.complete, "unreadable_layers": sorted(env.incomplete),
+            "command": env.command, "shell": env.shell,
+            "env_sh": {"ships": template[env.template], "why": visible(env.template_reason) or None},
+            "aborted": aborted, "complete": env.complete, "unreadable_layers": sorted(env.incomplete),
             "variables": variables}
+
+
+def _where_span(span) -> dict | None:
+    if span is None:
+        return None
+    return {"file": visible(span.file), "line": span.line, "column": span.column}
 
 
 def render_json(result) -> str:
@@ -79,6 +93,12 @@ def render_text(result, *, color: bool = False) -> str:
                      f"`bin/{data['release'] or 'app'} start` on a Fly Machine")
         if not data["complete"]:
             lines.append(f"  (could not read: {', '.join(data['unreadable_layers'])}; values below may be incomplete)")
+        if data["env_sh"]["why"]:
+            lines.append(f"  env.sh: {data['env_sh']['ships']} ships, because {data['env_sh']['why']}")
+        if data["aborted"]:
+            where = data["aborted"]["source"]
+            at = f" ({where['file']}:{where['line']}:{where['column']})" if where else ""
+            lines.append(f"  boot stops: {data['aborted']['reason']}{at}")
         width = max(len(v["name"]) for v in data["variables"])
         for var in data["variables"]:
             if var["value"] is None:
