@@ -104,41 +104,67 @@ def rel_not_copied(app: App) -> Iterator[Finding]:
                                     f"{consequence}; add `COPY {target} {target}` before this line", fix)
 
 
-BASHISMS = {
-    "test_command": "`[[ ... ]]` is bash-only",
-    "source": "`source` is bash-only (use `.`)",
-    "function": "`function name` is bash-only (use `name() { ... }`)",
-    "array": "arrays are bash-only",
-    "ansi_c_string": "`$'...'` strings are bash-only",
-}
+# What each bash-only construct does under dash (Debian images) and whether busybox ash (Alpine images)
+# accepts it; observed with dash 0.5.12 and busybox 1.35 (rules/FCL005.yml).
+STOPS = "so the release script stops here (`set -e`) and no release command (start, remote, eval) runs"
+SYNTAX = "dash rejects the whole file (`Syntax error`), so the release script stops before the VM starts"
+
+
+def _bashism(node, source) -> tuple[str, bool] | None:
+    """(what happens under dash, whether busybox ash accepts it) for a bash-only node, else None."""
+    kind = node.type
+    if kind == "test_command" and node.children and node.children[0].type == "[[":
+        if _in_condition(node):
+            return ("`[[ ... ]]` is not a command in dash: it prints `[[: not found` and counts as false, so "
+                    "the code it guards never runs at boot (none of its exports happen)", True)
+        return f"`[[ ... ]]` is not a command in dash (`[[: not found`), {STOPS}", True
+    if kind == "command":
+        name = node.child_by_field_name("name")
+        if name is not None and source.data[name.start_byte:name.end_byte] == b"source":
+            return f"`source` is not a command in dash (`source: not found`, status 127), {STOPS}", True
+    if kind == "function_definition" and node.children and node.children[0].type == "function":
+        return f"`function name` is bash-only: {SYNTAX}", True
+    if kind in ("array", "subscript"):
+        return f"arrays are bash-only: {SYNTAX}", False
+    if kind == "ansi_c_string":
+        return "`$'...'` is bash-only: dash reads it as a literal `$` followed by a quoted string", True
+    if kind == "declaration_command" and node.children and node.children[0].type in ("declare", "typeset"):
+        return f"`{node.children[0].type}` is not a command in dash or busybox ash (`not found`), {STOPS}", False
+    return None
+
+
+def _in_condition(node) -> bool:
+    """Whether a test sits where its failure only means "false": an if/elif/while condition, the left
+    side of `&&`/`||`, or under `!`."""
+    child, parent = node, node.parent
+    while parent is not None and parent.type == "negated_command":
+        child, parent = parent, parent.parent
+    if parent is None:
+        return False
+    if parent.type in ("if_statement", "elif_clause", "while_statement"):
+        for sibling in parent.children:
+            if sibling.type in ("then", "do"):
+                return False
+            if sibling == child:
+                return True
+    if parent.type == "list":
+        return parent.children and parent.children[0] == child
+    return False
 
 
 def env_sh_not_posix(app: App) -> Iterator[Finding]:
-    """FCL005: bash-only syntax in env.sh.eex, which the release runs with /bin/sh (dash) under set -e."""
+    """FCL005: bash-only syntax in env.sh.eex, which the release runs with /bin/sh (dash on Debian images)
+    under set -e. On an Alpine image (busybox ash) only what ash rejects too is reported."""
     script = app.env_sh
     if script is None or script.tree is None:
         return
     source = script.source
+    ash = app.image_shell == "ash"
     for node in _walk(script.tree.root_node):
-        what = None
-        if node.type == "test_command" and node.children and node.children[0].type == "[[":
-            what = BASHISMS["test_command"]
-        elif node.type == "command":
-            name = node.child_by_field_name("name")
-            if name is not None and source.data[name.start_byte:name.end_byte] == b"source":
-                what = BASHISMS["source"]
-        elif node.type == "function_definition" and node.children and node.children[0].type == "function":
-            what = BASHISMS["function"]
-        elif node.type == "array" or (node.type == "subscript"):
-            what = BASHISMS["array"]
-        elif node.type == "ansi_c_string":
-            what = BASHISMS["ansi_c_string"]
-        elif node.type == "declaration_command" and node.children and node.children[0].type in ("declare", "typeset"):
-            what = "`declare` is bash-only"
-        if what:
-            yield Finding(source.span(node.start_byte, node.end_byte),
-                          f"{what}: the release script runs env.sh with /bin/sh (dash on Debian images) under "
-                          f"`set -e`, so this line fails and every release command (start, remote, eval) aborts")
+        found = _bashism(node, source)
+        if found is None or (ash and found[1]):
+            continue
+        yield Finding(source.span(node.start_byte, node.end_byte), found[0] + "; use the POSIX form")
 
 
 def _walk(root):

@@ -6,77 +6,56 @@ from typing import TYPE_CHECKING
 
 
 from fly_cluster_lint.diagnostics import Finding
-from fly_cluster_lint.model.environment import ERL_FLAG_VARS, count_flag
-from fly_cluster_lint.parsers.words import Eex, Lit
+from fly_cluster_lint.model.distribution import FLAG, occurrences, own_count
+from fly_cluster_lint.model.environment import ERL_FLAG_VARS
 
 if TYPE_CHECKING:
     from typing import Iterator
 
     from fly_cluster_lint.model.app import App
 
-FLAG = "-proto_dist"
 CONSEQUENCE = ("the node listens on IPv4 only while Fly's private network is IPv6: peers get :pang and "
                "Node.list() stays empty")
 
 
-def _own_count(parts: tuple | None) -> int:
-    """-proto_dist written in this setting itself (not what it appends to)."""
-    if not parts:
-        return 0
-    text = " ".join(p.text if isinstance(p, Lit) else (p.value or "") if isinstance(p, Eex) else "" for p in parts)
-    return text.split().count(FLAG)
-
-
-def occurrences(app: App, command: str) -> list[tuple[str, object]] | None:
-    """Every -proto_dist that `command` reads: (where, span) per occurrence; None when unknowable."""
-    env = app.environment_for(command)
-    vm_args, vm_error = app.vm_args if command not in ("remote", "rpc") else app.remote_vm_args
-    if not env.complete or vm_error is not None:
-        return None
-    found: list[tuple[str, object]] = []
-    for var in ERL_FLAG_VARS:
-        value = env.effective(var)
-        if value is None:
-            continue
-        if count_flag(value, FLAG) is None:
-            return None  # a secret: the tool cannot see it
-        for setting, status in value.history:
-            if status in ("effective", "appended to"):
-                for _ in range(_own_count(setting.parts)):
-                    found.append((f"{var} ({setting.span.file}:{setting.span.line})" if setting.span else var,
-                                  setting.span))
-    if vm_args is not None:
-        for word in vm_args.flags(FLAG):
-            found.append((f"{word.span.file}:{word.span.line}", word.span))
-    return found
-
-
 def proto_dist_missing(app: App) -> Iterator[Finding]:
-    """FCL101: nothing the `start` command reads carries -proto_dist."""
+    """FCL101: nothing the `start` command reads carries `-proto_dist inet6_tcp`."""
     from fly_cluster_lint.model.docker import builder_only_env
 
     found = occurrences(app, "start")
-    if found is None or found:
+    if found is None or any(o.ipv6 or o.module is None for o in found):
+        return
+    if found:  # -proto_dist is there, but not with an IPv6 module
+        first = found[0]
+        if first.span is None:
+            return
+        if first.module == "":
+            what = ("`-proto_dist` is not followed by a module here (an unquoted value ends at the first space: "
+                    "`export ERL_AFLAGS=-proto_dist inet6_tcp` sets only `-proto_dist`), so the VM does not start")
+        else:
+            what = (f"`-proto_dist {first.module}` is not IPv6 (Fly's private network needs `inet6_tcp`): "
+                    f"{CONSEQUENCE}")
+        yield Finding(first.span, f"{what}; write `\"-proto_dist inet6_tcp\"`")
         return
     env = app.environment
     if app.dockerfile is not None and any(
-            _own_count(e.parts) for var in ERL_FLAG_VARS for e in builder_only_env(app.dockerfile, var)):
+            own_count(e.parts) for var in ERL_FLAG_VARS for e in builder_only_env(app.dockerfile, var)):
         return  # FCL103 explains it: set only in a builder stage
-    if any(_own_count(s.parts) for s, reason in env.skipped if s.var in ERL_FLAG_VARS and "not applied for" in reason):
+    if any(own_count(s.parts) for s, reason in env.skipped if s.var in ERL_FLAG_VARS and "not applied for" in reason):
         return  # FCL104: set for other commands only
     # A later assignment that replaced a value which had the flag is the place to fix.
     for var in ERL_FLAG_VARS:
-        value = env.get(var)
-        if value is None:
+        current = env.get(var)
+        if current is None:
             continue
-        lost = [s for s, status in value.history if status == "overridden" and _own_count(s.parts)]
-        if lost and value.setting.span is not None:
+        lost = [s for s, status in current.history if status == "overridden" and own_count(s.parts)]
+        if lost and current.setting.span is not None:
             where = lost[-1].span
             origin = f" set at {where.file}:{where.line}" if where else ""
-            yield Finding(value.setting.span,
+            yield Finding(current.setting.span,
                           f"{var} is replaced here and the new value drops `-proto_dist inet6_tcp`{origin}: "
                           f"{CONSEQUENCE}; keep the flag in this assignment (exactly once)",
-                          _append_flag_fix(app, value.setting))
+                          _append_flag_fix(app, current.setting))
             return
     from fly_cluster_lint.fixes.envsh import PROTO_DIST, export_fix
 
@@ -106,15 +85,15 @@ def proto_dist_duplicate(app: App) -> Iterator[Finding]:
         if not found or len(found) < 2:
             continue
         first, second = found[0], found[1]
-        if second[1] is None or second[1] in reported:
+        if second.span is None or second.span in reported:
             continue
-        reported.add(second[1])
-        keep_in_env_sh = [o for o in found if o[1] is not None and o[1].file == app.env_sh_display]
+        reported.add(second.span)
+        keep_in_env_sh = [o for o in found if o.span is not None and o.span.file == app.env_sh_display]
         drop = next((o for o in found if o not in keep_in_env_sh[:1]), None) if keep_in_env_sh else None
-        yield Finding(second[1],
+        yield Finding(second.span,
                       f"`-proto_dist` is given twice to `bin/{app.release_name or 'app'} {command}` (here and in "
-                      f"{first[0]}): Erlang then ignores both and silently falls back to IPv4 (inet_tcp), so peers "
-                      f"get :pang; keep exactly one", _drop_flag_fix(app, drop[1]) if drop else None)
+                      f"{first.where}): Erlang then ignores both and silently falls back to IPv4 (inet_tcp), so "
+                      f"peers get :pang; keep exactly one", _drop_flag_fix(app, drop.span) if drop else None)
 
 
 def _drop_flag_fix(app: App, span):
@@ -167,7 +146,7 @@ def proto_dist_builder_only(app: App) -> Iterator[Finding]:
         return
     found = occurrences(app, "start")
     if found is not None and not found:
-        flagged = [s for var in ERL_FLAG_VARS for s in builder_only_env(docker, var) if _own_count(s.parts)]
+        flagged = [s for var in ERL_FLAG_VARS for s in builder_only_env(docker, var) if own_count(s.parts)]
         if flagged:
             from fly_cluster_lint.fixes.envsh import PROTO_DIST, export_fix
 
@@ -189,11 +168,11 @@ def proto_dist_builder_only(app: App) -> Iterator[Finding]:
 
 def proto_dist_not_for_remote(app: App) -> Iterator[Finding]:
     """FCL104: `start` gets -proto_dist but `remote` does not."""
-    start = occurrences(app, "start")
+    start = [o for o in occurrences(app, "start") or () if o.ipv6]
     remote = occurrences(app, "remote")
-    if not start or remote is None or remote:
+    if not start or remote is None or any(o.ipv6 or o.module is None for o in remote):
         return
-    where = start[0][1]
+    where = start[0].span
     if where is None:
         return
     name = app.release_name or "app"

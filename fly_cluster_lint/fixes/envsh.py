@@ -32,7 +32,7 @@ def node_basename(app: Any) -> str:
 
 def wanted(app: Any) -> list[str]:
     """The exports a new env.sh.eex needs inside its Fly block, given what the image and fly.toml set."""
-    from fly_cluster_lint.checks.ipv6_dist import occurrences
+    from fly_cluster_lint.model.distribution import occurrences
     from fly_cluster_lint.model.query import QUERY_VAR
     from fly_cluster_lint.model.repos import network_repos, repo_ipv6
 
@@ -45,7 +45,7 @@ def wanted(app: Any) -> list[str]:
     if node is None or node.setting.layer == "release default":
         lines.append(node_export(app))
     found = occurrences(app, "start")
-    if found is not None and not found:
+    if found is not None and not any(o.ipv6 or o.module is None for o in found):
         lines.append(PROTO_DIST)
     if env.effective("ECTO_IPV6") is None and any(repo_ipv6(app, r).kind == "env" for r in network_repos(app)):
         lines.append(ECTO_IPV6)
