@@ -178,5 +178,6 @@ def proto_dist_not_for_remote(app: App) -> Iterator[Finding]:
     name = app.release_name or "app"
     yield Finding(where,
                   f"`-proto_dist inet6_tcp` reaches `bin/{name} start` but not `bin/{name} remote`/`rpc` (it is only "
-                  f"in vm.args.eex or only set for start commands): a remote shell cannot reach the node "
+                  f"in vm.args.eex, only set for start commands, or only in a script the image runs before the "
+                  f"release, which a console never passes through): a remote shell cannot reach the node "
                   f"(:nodedown); set it in ERL_AFLAGS for every command, or add it to remote.vm.args.eex too")

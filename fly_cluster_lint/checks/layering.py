@@ -56,82 +56,26 @@ def _delete_toml_line(app: App, setting):
                (Edit(str(source.path), line.start_byte, min(end, len(source.data)), ""),))
 
 
-DISTILLERY = ("foreground", "console", "console_clean")
-
-
 def release_not_started(app: App) -> Iterator[Finding]:
     """FCL602: the image recognizably never starts a Mix release (so env.sh.eex is never sourced)."""
-    from fly_cluster_lint.model.docker import final_command
+    from fly_cluster_lint.model.image import commands, trace
 
-    docker = app.dockerfile
-    commands = []
-    if docker is not None:
-        found = final_command(docker)
-        if found is not None:
-            commands.append((found[0], found[1].span))
-    if app.toml is not None:
-        processes = app.toml.get("processes", default={})
-        if isinstance(processes, dict):
-            for name, line in processes.items():
-                if isinstance(line, str):
-                    commands.append((line.split(), app.toml.value_span(("processes", name))))
-    for words, span in commands:
-        why = _not_a_release(app, words)
-        if why and span is not None:
-            yield Finding(span,
-                          f"the machine runs `{' '.join(words)}`, {why}: no release boots, so env.sh.eex is never "
-                          f"sourced and none of the clustering settings apply; run the release, e.g. "
-                          f"`CMD [\"/app/bin/server\"]` (which runs `bin/{app.release_name or 'app'} start`)")
-
-
-def _not_a_release(app: App, words: list[str]) -> str | None:
-    if not words:
-        return None
-    program = words[0].rsplit("/", 1)[-1]
-    rest = words[1:]
-    if program in ("sh", "bash", "dash") and "-c" in rest:
-        inner = rest[rest.index("-c") + 1:]
-        return _not_a_release(app, " ".join(inner).split()) if inner else None
-    if any("bin/" in w for w in words):
-        if any(w in DISTILLERY for w in rest):
-            return "a Distillery command that Mix releases do not have"
-        return None
-    if program == "mix":
-        return "which runs the app with Mix instead of the release"
-    if program == "iex" and "-S" in rest:
-        return "which runs the app with IEx and Mix instead of the release"
-    if program == "elixir" and "-S" in rest and "mix" in rest:
-        return "which runs the app with Mix instead of the release"
-    words_of_script = _repo_script_words(app, words[0])
-    if words_of_script is not None and not any("bin/" in w for w in words_of_script):
-        return "a script from the repository that never starts anything under the release's bin/"
-    return None
-
-
-def _repo_script_words(app: App, path: str) -> list[str] | None:
-    """The shell words of a script the image runs, when it comes from the repository (found by file name);
-    None when it is not there or does not parse (then the tool stays silent)."""
-    from fly_cluster_lint.parsers import ParseError, treesitter
-
-    name = path.rsplit("/", 1)[-1]
-    if not name or ("." not in name and not path.startswith(("./", "/app/"))):
-        return None
-    for folder in (app.docker_context, app.spec.project, app.rel_dir / "overlays" / "bin"):
-        candidate = folder / name
-        try:
-            source = app.files.source(candidate)
-        except ParseError:
-            return None
-        if source is None:
+    if app.dockerfile is None:
+        return
+    for where, words, span in commands(app):
+        result = trace(app, words)
+        if result.outcome == "mix":
+            why = "which runs the app with Mix instead of the release"
+        elif result.outcome == "distillery":
+            why = f"`{result.detail}` is a Distillery command that Mix releases do not have"
+        elif result.outcome == "no-release":
+            why = "a script from the repository that never starts the release"
+        else:
             continue
-        tree = treesitter.parse("bash", source.parser_bytes())
-        if tree.root_node.has_error:
-            return None
-        words, stack = [], [tree.root_node]
-        while stack:
-            node = stack.pop()
-            if node.type in ("word", "string", "raw_string", "concatenation"):
-                words.append(source.data[node.start_byte:node.end_byte].decode("utf-8", "replace"))
-            stack.extend(node.named_children)
-        return words
-    return None
+        if span is None:
+            continue
+        shown = " ".join(w if w is not None else "…" for w in words)
+        yield Finding(span,
+                      f"the machine runs `{shown}` ({where}), {why}: no release boots, so env.sh.eex is never "
+                      f"sourced and none of the clustering settings apply; run the release, e.g. "
+                      f"`CMD [\"/app/bin/server\"]` (which runs `bin/{app.release_name or 'app'} start`)")

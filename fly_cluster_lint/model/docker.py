@@ -86,8 +86,9 @@ def _ignore_match(pattern: str, target: str) -> bool:
     return pattern == "."
 
 
-def final_command(dockerfile: Any) -> tuple[list[str], Any] | None:
-    """The words the final image runs (ENTRYPOINT + CMD, exec or shell form) and the instruction."""
+def final_command(dockerfile: Any) -> tuple[list[str], Any, list[str], list[str]] | None:
+    """The words the final image runs (ENTRYPOINT + CMD, exec or shell form), the instruction, and the
+    ENTRYPOINT and CMD words apart (fly.toml may replace either)."""
     final = dockerfile.final
     if final is None:
         return None
@@ -98,22 +99,21 @@ def final_command(dockerfile: Any) -> tuple[list[str], Any] | None:
                 entry, cmd = ins, None  # a new ENTRYPOINT resets an inherited CMD
             elif ins.keyword == "CMD":
                 cmd = ins
-    words: list[str] = []
-    for ins in (entry, cmd):
-        if ins is not None:
-            words += command_words(ins)
+    entry_words = command_words(entry) if entry is not None else []
+    cmd_words = command_words(cmd) if cmd is not None else []
     where = entry or cmd
-    return (words, where) if where is not None else None
+    return (entry_words + cmd_words, where, entry_words, cmd_words) if where is not None else None
 
 
 def command_words(ins: Any) -> list[str]:
-    """The words of CMD/ENTRYPOINT: the exec form's JSON array of strings, else the shell form's words."""
+    """The words of CMD/ENTRYPOINT: the exec form's JSON array of strings, else the shell form, which
+    Docker runs as `/bin/sh -c "<text>"`."""
     raw = ins.raw.strip()
     if raw.startswith("["):
         value = _json_strings(raw)
         if value is not None:
             return value
-    return [w.text for w in ins.words]
+    return ["/bin/sh", "-c", raw] if raw else []
 
 
 def _json_strings(raw: str) -> list[str] | None:
@@ -133,8 +133,11 @@ def _json_strings(raw: str) -> list[str] | None:
             while i < n and raw[i] != '"':
                 if raw[i] == "\\" and i + 1 < n:
                     nxt = raw[i + 1]
-                    if nxt == "u" and i + 5 < n:
-                        text.append(chr(int(raw[i + 2:i + 6], 16)))
+                    if nxt == "u":
+                        digits = raw[i + 2:i + 6]
+                        if len(digits) != 4 or any(c not in "0123456789abcdefABCDEF" for c in digits):
+                            return None  # not JSON: Docker runs the line in the shell form
+                        text.append(chr(int(digits, 16)))
                         i += 6
                         continue
                     text.append(escapes.get(nxt, nxt))

@@ -254,9 +254,11 @@ def build_environment(app: Any, command: str = "start", boot: bool = False) -> E
                 env.apply(Setting(key, FLY_TOML, (Lit(text),) if text else (), span, origin=found))
     for name in sorted(app.settings.secrets):
         env.apply(Setting(name, SECRET, None, None, note="declared as a Fly secret"))
-    # 2b. a repository script the image runs before the release (ENTRYPOINT/CMD)
-    for script in app.entrypoint_scripts:
-        run_script(script.model, env, ENTRYPOINT, command=None, args=script.args)
+    # 2b. a repository script the image runs before it starts the release (ENTRYPOINT/CMD); `remote`, `rpc`
+    # and `eval` are run from a console (`fly ssh console`) and never pass through it
+    if command in ("start", "start_iex", "daemon", "daemon_iex"):
+        for script in app.entrypoint_scripts:
+            run_script(script.model, env, ENTRYPOINT, command=None, args=script.args)
     # 3. env.sh.eex (sourced with the release command as $1)
     if boot and app.template_ships is not True:
         env.template, env.template_reason = "default", app.template_ships

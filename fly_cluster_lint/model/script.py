@@ -145,9 +145,12 @@ class Runner:
         if name in OPAQUE_COMMANDS or name is None:
             self.env.opaque = True
             return None
-        if name == "exec" and command.prefix:
+        if command.prefix and (name == "exec" or (name or "").rsplit("/", 1)[-1] == self.env.release_name):
             for item in command.prefix:  # `X=1 exec bin/app start`: X reaches the release
                 self._assign(item)
+        seen = getattr(self, "seen", None)
+        if seen is not None:
+            seen.append([name] + [_word(arg) for arg in args])
         return None
 
     def _abort(self, span: Any, why: str) -> None:
@@ -348,6 +351,13 @@ class Runner:
         if self.env.is_set(name) is False:
             return ()  # `${X##*-}` and the like of an unset variable
         return (part,)
+
+
+def _word(parts: tuple) -> str | None:
+    """A command word as text: literal text, "$@" for the script's arguments, None when unknown."""
+    if len(parts) == 1 and isinstance(parts[0], Var) and parts[0].name in ("@", "*") and not parts[0].op:
+        return "$@"
+    return _text(parts)
 
 
 def _text(parts: tuple) -> str | None:

@@ -15,7 +15,7 @@ from fly_cluster_lint.parsers.words import Lit, Var, merge, render
 from fly_cluster_lint.records import Record, value
 from fly_cluster_lint.source import SourceFile
 
-WORD_INSTRUCTIONS = {"ADD", "ARG", "CMD", "COPY", "ENTRYPOINT", "ENV", "FROM"}
+WORD_INSTRUCTIONS = {"ADD", "ARG", "CMD", "COPY", "ENTRYPOINT", "ENV", "FROM", "WORKDIR", "SHELL", "USER"}
 KEYWORDS = {
     "ADD", "ARG", "CMD", "COPY", "ENTRYPOINT", "ENV", "EXPOSE", "FROM", "HEALTHCHECK", "LABEL", "MAINTAINER",
     "ONBUILD", "RUN", "SHELL", "STOPSIGNAL", "USER", "VOLUME", "WORKDIR",
