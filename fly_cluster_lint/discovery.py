@@ -205,6 +205,13 @@ def _resolve(toml: Path, mix_dirs: set[Path], repo: Path, files: FileCache) -> A
             project = next((f for f in _ancestors(folder, repo) if files.is_file(f / "mix.exs")), None)
     if project is None:
         return "no Elixir project (mix.exs) for this toml"
-    if dockerfile is not None and files.dockerfile_runs_mix_release(dockerfile) is False:
-        return f"{dockerfile.name} never runs `mix release`"
+    if dockerfile is not None and kind == "file":
+        doc, _ = files.dockerfile(dockerfile)
+        if doc is not None:
+            from fly_cluster_lint.model.docker import release_evidence
+
+            context = folder if folder == project or folder in project.parents else project
+            why = release_evidence(doc, files, context)
+            if why is not None:
+                return why
     return AppSpec(toml, project, dockerfile, repo)

@@ -274,26 +274,6 @@ class FileCache:
 
         return self.parse(path, "elixir", parse_elixir)
 
-    def dockerfile_runs_mix_release(self, path: Path) -> bool | None:
-        """True/False when the Dockerfile parses, None when it does not (then the app is linted anyway)."""
-        doc, _ = self.dockerfile(path)
-        if doc is None:
-            return None
-        return any(runs_mix_release(ins) for stage in doc.stages for ins in stage.instructions)
-
-
-def runs_mix_release(instruction: Any) -> bool:
-    if instruction.keyword != "RUN":
-        return False
-    text = instruction.raw + "\n" + instruction.heredoc
-    for command in text.replace("&&", ";").replace("||", ";").replace("\n", ";").split(";"):
-        words = [w for w in command.split() if "=" not in w or w.startswith("-")]
-        if "mix" in words:
-            after = words[words.index("mix") + 1 :]
-            if after and after[0] in ("release", "do") and "release" in [w.strip(",") for w in after]:
-                return True
-    return False
-
 
 def _line_comments(source: SourceFile) -> list[tuple[int, int]]:
     """.dockerignore: a line whose first non-blank character is `#` is a comment."""

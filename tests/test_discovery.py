@@ -50,10 +50,20 @@ def test_toml_above_a_subfolder_project(tmp_path) -> None:
     assert result.apps[0].spec.project == (repo / "backend").resolve()
 
 
-def test_dockerfile_without_mix_release_is_skipped(tmp_path) -> None:
+def test_image_without_any_release_is_skipped_with_the_reason(tmp_path) -> None:
+    project = make_project(tmp_path / "app", {"Dockerfile": "FROM node:20-slim\nCOPY . .\nRUN npm ci\n"
+                                                            "CMD [\"node\", \"server.js\"]\n"})
+    result = lint(project)
+    assert result.apps == []
+    assert result.skipped[0][1] == ("its Dockerfile builds no Elixir release (no `mix release`, no recipe or "
+                                    "script that runs it, no release copied in)")
+
+
+def test_elixir_image_running_mix_is_linted_not_skipped(tmp_path) -> None:
     project = make_project(tmp_path / "app", {"Dockerfile": "FROM elixir:1.17\nCOPY . .\nCMD [\"mix\", \"phx.server\"]\n"})
     result = lint(project)
-    assert result.apps == [] and result.skipped[0][1] == "Dockerfile never runs `mix release`"
+    assert [a.fly_app for a in result.apps] == ["hello"] and result.skipped == []
+    assert [(d.code, d.span.line) for d in result.diagnostics] == [("FCL602", 3)]
 
 
 def test_umbrella_reads_apps_projects(tmp_path) -> None:

@@ -73,35 +73,27 @@ def env_sh_misnamed(app: App) -> Iterator[Finding]:
 
 def rel_not_copied(app: App) -> Iterator[Finding]:
     """FCL004: the stage that runs `mix release` never copies the rel folder, or .dockerignore drops it."""
-    from fly_cluster_lint.model.docker import copies_before, dockerignore_excludes, release_instruction
-
-    docker = app.dockerfile
-    # the folder exists, or a fix of this run has just created env.sh.eex in it
-    if docker is None or app.mix_error is not None or not (app.files.is_dir(app.rel_dir) or app.files.exists(app.env_sh_path)):
+    packed = app.packaging
+    if packed.ships or packed.release is None:
         return
-    found = release_instruction(docker)
-    target = app.context_path(app.rel_dir)
-    if found is None or target is None:
-        return
-    stage, release = found
     consequence = ("the release ships the default env.sh, so none of env.sh.eex's exports (node name, "
                    "distribution, IPv6) exist at boot")
-    ignored = dockerignore_excludes(app.files, app.docker_context, target + "/env.sh.eex")
-    if ignored is not None:
+    target = packed.target
+    if packed.ignored is not None:
         path = app.docker_context / ".dockerignore"
         source = app.files.source(path)
-        span = source.line_span(ignored[0]) if source is not None else app.file_start(path)
-        yield Finding(span, f".dockerignore rule `{ignored[1]}` leaves {target}/ out of the build context: "
+        span = source.line_span(packed.ignored[0]) if source is not None else app.file_start(path)
+        yield Finding(span, f".dockerignore rule `{packed.ignored[1]}` leaves {target}/ out of the build context: "
                             f"{consequence}; remove the rule or add `!{target}`")
         return
-    if copies_before(docker, stage, release, target + "/env.sh.eex") is None:
-        from fly_cluster_lint.fixes import SAFE, Fix
-        from fly_cluster_lint.fixes.edits import insert_lines_before
+    from fly_cluster_lint.fixes import SAFE, Fix
+    from fly_cluster_lint.fixes.edits import insert_lines_before
 
-        fix = Fix(SAFE, f"add `COPY {target} {target}` before `RUN mix release`",
-                  (insert_lines_before(docker.source, release.start, [f"COPY {target} {target}"]),))
-        yield Finding(release.span, f"this stage runs `mix release` but never copies {target}/ before it: "
-                                    f"{consequence}; add `COPY {target} {target}` before this line", fix)
+    _, release = packed.release
+    fix = Fix(SAFE, f"add `COPY {target} {target}` before `RUN mix release`",
+              (insert_lines_before(app.dockerfile.source, release.start, [f"COPY {target} {target}"]),))
+    yield Finding(release.span, f"this stage runs `mix release` but never copies {target}/ before it: "
+                                f"{consequence}; add `COPY {target} {target}` before this line", fix)
 
 
 # What each bash-only construct does under dash (Debian images) and whether busybox ash (Alpine images)

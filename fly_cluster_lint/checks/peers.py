@@ -310,7 +310,7 @@ def query_env_gated(app: App) -> Iterator[Finding]:
     configs = app.configs
     if docker is None or not configs.complete or app.lib.errors:
         return
-    found = release_instruction(docker)
+    found = release_instruction(docker, app.files, app.docker_context)
     if found is None:
         return
     stage, release = found

@@ -7,20 +7,151 @@ import fnmatch
 import posixpath
 from typing import TYPE_CHECKING
 
-from fly_cluster_lint.files import runs_mix_release
 
 if TYPE_CHECKING:
     from pathlib import Path
     from typing import Any
 
 
-def release_instruction(dockerfile: Any) -> tuple[Any, Any] | None:
-    """(stage, instruction) of the first `RUN mix release`."""
+def release_instruction(dockerfile: Any, files: Any = None, context: Path | None = None) -> tuple[Any, Any] | None:
+    """(stage, instruction) of the first RUN that builds the release: `mix release` itself, or (when the
+    repository can be read) a `just`/`make` recipe or a script that runs it."""
     for stage in dockerfile.stages:
         for ins in stage.instructions:
-            if runs_mix_release(ins):
+            if ins.keyword == "RUN" and builds_release(ins, files, context):
                 return stage, ins
     return None
+
+
+RUNNERS = {"just": ("justfile", "Justfile", ".justfile"), "make": ("Makefile", "makefile", "GNUmakefile")}
+
+
+def run_lines(ins: Any) -> list[list]:
+    """The commands a RUN instruction runs (shell form parsed as shell, exec form as its words)."""
+    from fly_cluster_lint.model.script import parse_commands
+
+    raw = ins.raw.strip()
+    if raw.startswith("["):
+        words = _json_strings(raw)
+        if words is not None:
+            return [list(words)]
+    found = parse_commands(raw + ("\n" + ins.heredoc if ins.heredoc else ""))
+    return found or []
+
+
+def builds_release(ins: Any, files: Any = None, context: Path | None = None, depth: int = 0) -> bool | None:
+    """Whether a RUN builds the release: True (`mix release`, `mix do ..., release`, or a recipe, target or
+    script of the repository that runs it), False, or None when a runner's file cannot be read."""
+    lines = run_lines(ins) if depth == 0 else ins
+    unknown = False
+    for words in lines:
+        found = _command_builds_release(words, files, context, depth)
+        if found:
+            return True
+        unknown = unknown or found is None
+    return None if unknown else False
+
+
+def _command_builds_release(words: list, files: Any, context: Path | None, depth: int) -> bool | None:
+    words = [w for w in words]
+    while words and words[0] is not None and ("=" in words[0] and not words[0].startswith("-")):
+        words = words[1:]  # MIX_ENV=prod mix release
+    if not words or words[0] is None:
+        return None if words else False
+    program = posixpath.basename(words[0])
+    rest = [w for w in words[1:] if w is not None]
+    if program == "mix":
+        tasks = [w.strip(",") for w in rest if not w.startswith("-")]
+        return bool(tasks) and (tasks[0] == "release" or (tasks[0] == "do" and "release" in tasks[1:]))
+    if depth >= 3 or files is None or context is None:
+        return None if program in RUNNERS or "/" in words[0] else False
+    if program in RUNNERS:
+        targets = [w for w in rest if not w.startswith("-") and "=" not in w]
+        body = _recipe(files, context, program, targets[0] if targets else None)
+        if body is None:
+            return None
+        return _lines_build_release(body, files, context, depth + 1)
+    if program in ("sh", "bash", "dash", "ash") and rest:
+        words = rest
+    if "/" in words[0] or words[0].endswith(".sh"):
+        path = context / posixpath.normpath(words[0].lstrip("./") if words[0].startswith("./") else words[0])
+        if not words[0].startswith("/") and files.is_file(path):
+            source = files.source(path)
+            return _lines_build_release(source.data.decode("utf-8", "replace"), files, context, depth + 1) \
+                if source is not None else None
+        return None
+    return False
+
+
+def _lines_build_release(text: str, files: Any, context: Path, depth: int) -> bool | None:
+    from fly_cluster_lint.model.script import parse_commands
+
+    lines = parse_commands("\n".join(line.lstrip("@-") for line in text.splitlines()))
+    if lines is None:
+        return None
+    return builds_release(lines, files, context, depth)
+
+
+def _recipe(files: Any, context: Path, runner: str, target: str | None) -> str | None:
+    """The command lines of a just recipe or make target (and of the recipes it depends on), as text."""
+    from fly_cluster_lint.parsers import ParseError
+
+    for name in RUNNERS[runner]:
+        try:
+            source = files.source(context / name)
+        except ParseError:
+            return None
+        if source is None:
+            continue
+        lines = source.data.decode("utf-8", "replace").splitlines()
+        return _recipe_body(lines, target, set())
+    return None
+
+
+def _recipe_body(lines: list[str], target: str | None, seen: set) -> str | None:
+    """A recipe's indented body, its dependencies' bodies first; the first recipe when no target is named."""
+    for index, line in enumerate(lines):
+        if not line or line[0] in " \t#" or ":" not in line or line.lstrip().startswith(("export ", "set ")):
+            continue
+        head, _, deps = line.partition(":")
+        if deps.startswith("="):
+            continue  # `name := value`
+        names = head.replace("@", " ").split()
+        if not names or (target is not None and names[0] != target):
+            continue
+        if names[0] in seen:
+            return ""
+        seen.add(names[0])
+        body = []
+        for follower in lines[index + 1:]:
+            if follower and follower[0] not in " \t":
+                break
+            body.append(follower.strip())
+        before = [_recipe_body(lines, dep, seen) or "" for dep in deps.split() if dep.isidentifier()]
+        return "\n".join(before + body)
+    return None
+
+
+def release_evidence(dockerfile: Any, files: Any, context: Path) -> str | None:
+    """Why the image recognisably holds no Elixir release (then its Fly config is skipped), or None when it
+    may: a RUN that builds a release (directly, through a recipe, target or script, or one the tool cannot
+    read), a release copied in (`_build/.../rel/...`), or anything Elixir-like in the build."""
+    for stage in dockerfile.stages:
+        for ins in stage.instructions:
+            if ins.keyword == "RUN":
+                found = builds_release(ins, files, context)
+                if found is not False:
+                    return None
+                if any(words and words[0] is not None and posixpath.basename(words[0]) in ("mix", "elixir", "iex")
+                       for words in run_lines(ins)):
+                    return None
+            elif ins.keyword in ("COPY", "ADD"):
+                if any("_build/" in w.text and "/rel" in w.text or w.text.endswith("_build") for w in ins.words):
+                    return None
+        if "elixir" in (stage.base or "").lower():
+            return None
+    return "its Dockerfile builds no Elixir release (no `mix release`, no recipe or script that runs it, no " \
+           "release copied in)"
 
 
 def copies_before(dockerfile: Any, stage: Any, until: Any, target: str) -> Any | None:
@@ -292,7 +423,7 @@ def packaging(app: Any) -> Packaging:
         return Packaging(True)
     if not (app.files.is_dir(app.rel_dir) or app.files.exists(app.env_sh_path)):
         return Packaging(True)  # no templates folder at all: FCL002 says so
-    found = release_instruction(docker)
+    found = release_instruction(docker, app.files, app.docker_context)
     target = app.context_path(app.rel_dir)
     if found is None or target is None:
         return Packaging(True)

@@ -412,6 +412,32 @@ def _walk(statements: tuple):
             yield from _walk(statement.body)
 
 
+def command_lines(statements: tuple) -> list[list]:
+    """The words of every simple command in statements, in any branch (a word that is not literal text is
+    None; prefix assignments are left out): how a RUN line or a recipe is read for what it runs."""
+    out = []
+    for statement in _walk(statements):
+        if isinstance(statement, Command):
+            out.append([_text(statement.name)] + [_text(arg) for arg in statement.args])
+    return out
+
+
+def parse_commands(text: str) -> list[list] | None:
+    """command_lines of a piece of shell text (a RUN line, a Makefile recipe line), or None when it does
+    not parse."""
+    from pathlib import Path
+
+    from fly_cluster_lint.parsers import ParseError
+    from fly_cluster_lint.parsers.shell import parse_env_sh
+    from fly_cluster_lint.source import SourceFile
+
+    try:
+        model = parse_env_sh(SourceFile(Path("<shell>"), "<shell>", text.encode("utf-8", "surrogateescape")), {})
+    except (ParseError, RecursionError):
+        return None
+    return command_lines(model.program)
+
+
 def _assignments(statements: tuple) -> list:
     """Every assignment in statements (nested bodies included), except those of subshells."""
     out = []

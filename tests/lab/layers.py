@@ -14,7 +14,10 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import tomllib
+try:
+    import tomllib
+except ImportError:  # Python 3.10
+    import tomli as tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -47,6 +50,11 @@ CASE_FACTS: dict[str, dict] = {
     "fcl004-rel-not-copied": {
         "rel_in_image": False,
         "why": "the builder never copies rel/, so the image gets Mix's default env.sh",
+    },
+    "fcl401-env-sh-fallback-export": {
+        "env_oracle_skip": "env.sh reads the cookie from /etc/cookie, a file of the image that the lab machines do "
+        "not have (without it `cat` fails, RELEASE_COOKIE is empty and the script falls back to releases/COOKIE)",
+        "why": "the image has /etc/cookie",
     },
     "fcl602-phx-server": {
         "start": "mix",

@@ -28,7 +28,7 @@ defmodule ProbeApp.Recorder do
 
     write(state)
     send(self(), :tick)
-    maybe_db(ProbeApp.Settings.get(:db_listen, nil), ProbeApp.Settings.get(:db_check, nil))
+    maybe_db(ProbeApp.Settings.get(:db_check, nil))
     {:ok, state}
   end
 
@@ -155,9 +155,7 @@ defmodule ProbeApp.Recorder do
     end
   end
 
-  defp maybe_db(listen, check) do
-    if listen, do: ProbeApp.DB.listen(listen)
-
+  defp maybe_db(check) do
     if check do
       {host, port} = check
       recorder = self()

@@ -6,7 +6,6 @@ defmodule ProbeApp.Settings do
       {children, dns_cluster}.          % dns_cluster | dns_poll | none | duplicate_in_two_trees | ...
       {interval, 200}.                  % ms between discovery rounds and between snapshots
       {db_check, {"app-db.internal", 5432}}.
-      {db_listen, 5432}.
   """
 
   def get(key, default) do
