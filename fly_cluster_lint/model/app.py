@@ -172,6 +172,7 @@ class App:
         result = load_configs(self.spec.project / "config", self.files)
         for path, error in result.errors:
             self._record(path, error)
+        result.rewritten = [p for p in self.rewritten if p.parent == self.spec.project / "config"]
         return result
 
     @cached_property
@@ -264,6 +265,17 @@ class App:
         return True if found.ships else found.reason
 
     @cached_property
+    def rewritten(self) -> dict:
+        """Repository files the Docker build replaces before `mix release` ({path: span}): rules that read
+        them stay silent rather than guess (model/docker.rewritten_files)."""
+        from fly_cluster_lint.model.docker import rewritten_files
+
+        try:
+            return rewritten_files(self)
+        except RecursionError:
+            return {}
+
+    @cached_property
     def entrypoint_scripts(self) -> list:
         """Repository scripts the image runs before it execs the release (model/image.py)."""
         from fly_cluster_lint.model.image import entrypoint_scripts
@@ -299,7 +311,7 @@ class App:
 
     HEAVY = ("_toml", "mix", "projects", "_env_sh", "_dockerfile", "configs", "lib", "lock", "environment",
              "_environments", "vm_args", "remote_vm_args", "_secrets", "boot_environment", "entrypoint_scripts",
-             "packaging", "build_args", "image_shell")
+             "packaging", "build_args", "image_shell", "rewritten")
 
     def freeze(self) -> None:
         """Keep what reporters need (names, summary, secrets) and let the parse trees go: a monorepo of

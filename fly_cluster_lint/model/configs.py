@@ -44,8 +44,9 @@ class ConfigEntry(value("ConfigEntry", "app key value file node key_node gate ru
 class ConfigSet(Record):
     """The loaded config files, their parse errors, the entries, and runtime.exs."""
 
-    __slots__ = ("files", "errors", "entries", "runtime", "runtime_path")
-    _defaults = {"files": list, "errors": list, "entries": list, "runtime": None, "runtime_path": None}
+    __slots__ = ("files", "errors", "entries", "runtime", "runtime_path", "rewritten")
+    _defaults = {"files": list, "errors": list, "entries": list, "runtime": None, "runtime_path": None,
+                 "rewritten": list}
 
     def find(self, app: "str | None" = None, key: str | None = None, env: str = ENV) -> list[ConfigEntry]:
         return [e for e in self.entries if (app is None or e.app == app) and (key is None or e.key == key)
@@ -56,7 +57,8 @@ class ConfigSet(Record):
 
     @property
     def complete(self) -> bool:
-        return not self.errors
+        """Every loaded file parsed, and none is rewritten by the Docker build."""
+        return not self.errors and not self.rewritten
 
 
 def load_configs(config_dir: Path, files: FileCache) -> ConfigSet:

@@ -67,6 +67,9 @@ def occurrences(app: Any, command: str) -> list[Occurrence] | None:
     vm_args, vm_error = app.remote_vm_args if command in REMOTE_COMMANDS else app.vm_args
     if not env.complete or vm_error is not None:
         return None
+    name = "remote.vm.args.eex" if command in REMOTE_COMMANDS else "vm.args.eex"
+    if app.rel_dir / name in app.rewritten:
+        return None
     found: list[Occurrence] = []
     for var in ERL_FLAG_VARS:
         current = env.effective(var)

@@ -451,3 +451,57 @@ def _context_prefixes(app: Any) -> list[str]:
         if folder == app.spec.repo_root:
             break
     return out
+
+
+# -- files the build rewrites ---------------------------------------------------------------------------------
+
+def rewritten_files(app: Any) -> dict:
+    """Repository files the release stage replaces or edits before `mix release` (`RUN cp x
+    config/runtime.exs`, `RUN envsubst < t > rel/env.sh.eex`, a COPY of another file onto it): {path: the
+    instruction's span}. Rules that read such a file stay silent (the tool cannot follow the build)."""
+    from fly_cluster_lint.model.image import _resolve_in
+    from fly_cluster_lint.model.script import parse_statements, written_paths
+
+    docker = app.dockerfile
+    found = app.packaging.release if docker is not None else None
+    if found is None:
+        return {}
+    stage, release = found
+    out: dict = {}
+    for each in docker.lineage(stage):
+        current = "/"
+        copies_seen: list = []
+        for ins in each.instructions:
+            if ins is release:
+                return out
+            if ins.keyword == "WORKDIR" and ins.words:
+                current = posixpath.normpath(posixpath.join(current, ins.words[0].text))
+            elif ins.keyword == "RUN":
+                raw = ins.raw.strip()
+                program = parse_statements(raw + ("\n" + ins.heredoc if ins.heredoc else "")) if not \
+                    raw.startswith("[") else None
+                for path in written_paths(program or ()):
+                    target = posixpath.normpath(posixpath.join(current, path))
+                    mapped = _resolve_in(app, each, target, 0)
+                    if mapped is not None and mapped[0] == "repo":
+                        out.setdefault(mapped[1], ins.span)
+            elif ins.keyword in ("COPY", "ADD"):
+                plain = [w.text for w in ins.words if not w.text.startswith("--")]
+                if len(plain) == 2 and not any(w.text.startswith("--from") for w in ins.words):
+                    source, dest = plain
+                    target = posixpath.normpath(posixpath.join(current, dest))
+                    if dest.endswith("/"):
+                        continue
+                    for path in _watched(app):
+                        rel = app.context_path(path)
+                        if rel is not None and posixpath.normpath(source) != rel and \
+                                target == posixpath.normpath(posixpath.join(current, rel)) and \
+                                posixpath.basename(source) != posixpath.basename(rel):
+                            out.setdefault(path, ins.span)
+    return out
+
+
+def _watched(app: Any) -> list:
+    config = app.spec.project / "config"
+    return [app.env_sh_path, app.rel_dir / "vm.args.eex", app.rel_dir / "remote.vm.args.eex",
+            config / "runtime.exs", config / "config.exs", config / "prod.exs", config / "releases.exs"]

@@ -264,6 +264,9 @@ def build_environment(app: Any, command: str = "start", boot: bool = False) -> E
         env.template, env.template_reason = "default", app.template_ships
     elif app.env_sh_error is not None:
         env.incomplete.add(ENV_SH)
+    elif app.env_sh_path in app.rewritten:
+        span = app.rewritten[app.env_sh_path]
+        env.incomplete.add(f"{ENV_SH} (the build replaces it at {span.file}:{span.line})")
     elif app.env_sh is not None:
         run_script(app.env_sh, env, ENV_SH, command=command, args=(command,))
     else:

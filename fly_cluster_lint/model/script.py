@@ -422,9 +422,35 @@ def command_lines(statements: tuple) -> list[list]:
     return out
 
 
-def parse_commands(text: str) -> list[list] | None:
-    """command_lines of a piece of shell text (a RUN line, a Makefile recipe line), or None when it does
-    not parse."""
+WRITERS = {"cp": "last", "mv": "last", "install": "last", "ln": "last", "tee": "all", "sed": "in-place",
+           "truncate": "all", "touch": "all", "rm": "all"}
+
+
+def written_paths(statements: tuple) -> list[str]:
+    """The files statements write or replace: output redirections and the destination of cp, mv, install,
+    ln, tee, `sed -i`, truncate, touch, rm (literal paths only)."""
+    from fly_cluster_lint.parsers.shell import Write
+
+    out = []
+    for statement in _walk(statements):
+        if isinstance(statement, Write):
+            text = _text(statement.target)
+            if text:
+                out.append(text)
+        elif isinstance(statement, Command):
+            name = (_text(statement.name) or "").rsplit("/", 1)[-1]
+            args = [t for t in (_text(a) for a in statement.args) if t is not None and not t.startswith("-")]
+            how = WRITERS.get(name)
+            if how == "last" and len(args) >= 2:
+                out.append(args[-1])
+            elif how == "all" or how == "in-place" and any(
+                    (_text(a) or "").startswith("-i") for a in statement.args):
+                out.extend(args[1:] if how == "in-place" else args)
+    return out
+
+
+def parse_statements(text: str) -> tuple | None:
+    """The statements of a piece of shell text, or None when it does not parse."""
     from pathlib import Path
 
     from fly_cluster_lint.parsers import ParseError
@@ -432,10 +458,16 @@ def parse_commands(text: str) -> list[list] | None:
     from fly_cluster_lint.source import SourceFile
 
     try:
-        model = parse_env_sh(SourceFile(Path("<shell>"), "<shell>", text.encode("utf-8", "surrogateescape")), {})
+        return parse_env_sh(SourceFile(Path("<shell>"), "<shell>", text.encode("utf-8", "surrogateescape")), {}).program
     except (ParseError, RecursionError):
         return None
-    return command_lines(model.program)
+
+
+def parse_commands(text: str) -> list[list] | None:
+    """command_lines of a piece of shell text (a RUN line, a Makefile recipe line), or None when it does
+    not parse."""
+    program = parse_statements(text)
+    return None if program is None else command_lines(program)
 
 
 def _assignments(statements: tuple) -> list:

@@ -60,6 +60,12 @@ class Unset(value("Unset", "names span")):
     __slots__ = ()
 
 
+class Write(value("Write", "target span")):
+    """An output redirection (`> file`, `>> file`): the file a statement writes (value parts)."""
+
+    __slots__ = ()
+
+
 class Command(value("Command", "name args prefix span")):
     """A simple command: name and arguments as value parts, ``prefix`` the `X=1` assignments (as
     ShellAssignment) that apply to that command only."""
@@ -242,6 +248,14 @@ class _Reader:
             return [Block("function" if kind == "function_definition" else "loop", tuple(body), self._span(node))]
         if kind == "comment":
             return []
+        if kind == "redirected_statement":
+            out = [stmt for child in node.children_by_field_name("body") for stmt in self.visit(child, ctx)]
+            for redirect in node.children_by_field_name("redirect"):
+                operator = next((c.type for c in redirect.children if not c.is_named), "")
+                target = redirect.child_by_field_name("destination")
+                if redirect.type == "file_redirect" and operator in (">", ">>", ">|", "&>", "&>>") and target:
+                    out.append(Write(self.parts(target), self._span(redirect)))
+            return out
         return [stmt for child in node.named_children for stmt in self.visit(child, ctx)]
 
     def _span(self, node: Any) -> Span:
