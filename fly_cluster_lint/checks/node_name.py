@@ -139,7 +139,7 @@ def _node(app: App):
     value = env.get("RELEASE_NODE")
     if value is None or value.parts is None or value.setting.layer == DEFAULT or value.setting.span is None:
         return None
-    if value.setting.layer in (DOCKERFILE, FLY_TOML) and _set_outside_env_sh(value.setting):
+    if value.setting.layer in (DOCKERFILE, FLY_TOML) and _set_outside_env_sh(value.setting, app):
         return None
     return value
 
@@ -244,13 +244,22 @@ def node_basename_invalid(app: App) -> Iterator[Finding]:
                       _node_part_fix(app, value, "base", base, f"use {base} as the basename", True))
 
 
-def _set_outside_env_sh(setting) -> bool:
+def _set_outside_env_sh(setting, app: App) -> bool:
+    """RELEASE_NODE, or a value that refers to one of Fly's runtime variables, set in the Dockerfile or
+    fly.toml, where nothing expands it at boot. A `FLY_`-named ARG of the Dockerfile is a build value."""
+    from fly_cluster_lint.model.environment import FLY_PROVIDED
+    from fly_cluster_lint.parsers.words import references
+
+    if setting.var == "RELEASE_NODE" and setting.layer in (DOCKERFILE, FLY_TOML):
+        return True
     if setting.layer == DOCKERFILE:
-        return any(isinstance(p, Var) and p.name.startswith("FLY_") for p in setting.origin.parts) or (
-            setting.var == "RELEASE_NODE")
+        from fly_cluster_lint.model.docker import declared_args
+
+        names = references(setting.origin.parts) & FLY_PROVIDED
+        return bool(names - declared_args(app.dockerfile, app.dockerfile.final))
     if setting.layer == FLY_TOML:
         text = setting.parts[0].text if setting.parts else ""
-        return "$FLY_" in text or "${FLY_" in text or setting.var == "RELEASE_NODE"
+        return any(f"${name}" in text or f"${{{name}" in text for name in FLY_PROVIDED if name.startswith("FLY_"))
     return False
 
 
@@ -264,7 +273,7 @@ def node_set_outside_env_sh(app: App) -> Iterator[Finding]:
         for setting, status in value.history:
             if setting.layer not in (DOCKERFILE, FLY_TOML) or setting.span is None or not setting.parts:
                 continue
-            if not _set_outside_env_sh(setting) or setting.span in seen:
+            if not _set_outside_env_sh(setting, app) or setting.span in seen:
                 continue
             if status not in ("effective", "appended to"):
                 continue  # replaced at boot (FCL601 says it is dead) or not applied

@@ -2,8 +2,9 @@
 
 Loaded: config/config.exs, what it imports for prod (`import_config "#{config_env()}.exs"` -> prod.exs,
 or a literal path), and config/runtime.exs (config/releases.exs when there is no runtime.exs). dev.exs
-and test.exs never count. A `config` inside `if config_env() == :prod` counts for prod; one inside any
-other condition counts as made.
+and test.exs never count. A `config` inside `if config_env() == :prod` counts for prod; one in a branch on
+Fly's runtime variables counts only where it runs (model/conditions.py: runtime.exs at boot on a Fly
+Machine, the other files in the Docker builder); one inside any other condition counts as made.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from fly_cluster_lint.files import FileCache
+from fly_cluster_lint.model.conditions import reachable
 from fly_cluster_lint.parsers.elixir import Alias, Atom, ElixirFile
 from fly_cluster_lint.records import Record, value
 
@@ -77,6 +79,8 @@ def load_configs(config_dir: Path, files: FileCache) -> ConfigSet:
             return
         out.files.append(file)
         for call in file.calls("config", "import_config"):
+            if not reachable(file, call, fly_set=runtime):
+                continue  # a branch on Fly's variables that never runs where this file is evaluated
             call_gate = _gate(file, call, gate)
             args = file.args(call)
             if file.call_name(call) == "import_config":

@@ -505,3 +505,9 @@ def _watched(app: Any) -> list:
     config = app.spec.project / "config"
     return [app.env_sh_path, app.rel_dir / "vm.args.eex", app.rel_dir / "remote.vm.args.eex",
             config / "runtime.exs", config / "config.exs", config / "prod.exs", config / "releases.exs"]
+
+
+def declared_args(dockerfile: Any, stage: Any) -> set:
+    """Names declared with ARG in a stage's lineage (build values, whatever their names)."""
+    return {setting.key for each in dockerfile.lineage(stage) for ins in each.instructions if ins.keyword == "ARG"
+            for setting in ins.env}
