@@ -20,8 +20,8 @@ def ecto_ipv6_not_wired(app: App) -> Iterator[Finding]:
         return
     for repo in network_repos(app):
         wiring = repo_ipv6(app, repo)
-        if wiring.kind in ("env", "literal"):
-            continue
+        if wiring.kind != "none":
+            continue  # wired, or written in a way the tool cannot read (never reported)
         span = wiring.entry.file.span(wiring.entry.key_node) if wiring.entry is not None else repo.file.span(repo.node)
         fix = _wire_fix(wiring.entry) if wiring.kind == "none" and wiring.entry is not None else None
         yield Finding(span,
@@ -81,24 +81,46 @@ def ecto_ipv6_unset(app: App) -> Iterator[Finding]:
         return
 
 
+ON_WORDS = ("true", "1", "yes", "on", "y", "t", "enable", "enabled")
+OFF_WORDS = ("false", "0", "no", "off", "n", "f", "disable", "disabled", "")
+
+
 def ecto_ipv6_value(app: App) -> Iterator[Finding]:
-    """FCL503: ECTO_IPV6 is set to something other than `true` or `1`."""
+    """FCL503: ECTO_IPV6 is set to a value that runtime.exs reads the other way than meant: under an exact
+    check a value meant as on that the check does not accept; under a truthiness check a value meant as
+    off, which still turns IPv6 on."""
+    from fly_cluster_lint.model.repos import ecto_check
+    from fly_cluster_lint.model.secrets import shown_text
+
     env = app.environment
-    if not env.complete or not network_repos(app):
+    if not env.complete or not app.configs.complete or not network_repos(app):
         return
     value = env.effective(VAR)
     if value is None or value.parts is None or value.setting.span is None:
         return
     text = value.literal
-    if text is None or text in ("true", "1"):
+    check = ecto_check(app)
+    if text is None or check is None:
         return
-    from fly_cluster_lint.model.secrets import shown_text
+    meant = text.strip().lower()
+    where = check.where
+    shown = shown_text(VAR, text, app.secrets)
+    if check.kind == "exact":
+        seen = meant if check.normalised else text
+        accepted = {a.strip().lower() for a in check.accepted} if check.normalised else set(check.accepted)
+        if seen in accepted or meant not in ON_WORDS:
+            return
+        wanted = " or ".join(f"`{a}`" for a in sorted(check.accepted)) or "nothing"
+        from fly_cluster_lint.checks.node_name import _replace_value_fix
 
-    text = shown_text(VAR, text, app.secrets)
-    from fly_cluster_lint.checks.node_name import _replace_value_fix
-
-    fix = _replace_value_fix(app, value.setting, '"true"', "set ECTO_IPV6 to true", safe=False)
-    yield Finding(value.setting.span,
-                  f"ECTO_IPV6 is `{text}`: the Phoenix 1.7+ check `System.get_env(\"ECTO_IPV6\") in ~w(true 1)` "
-                  f"treats it as off (the Repo connects over IPv4 and Fly's databases fail with :nxdomain), while "
-                  f"the 1.6 truthiness check treats even `false` as on; use `true` or `1`", fix)
+        best = "true" if "true" in check.accepted or not check.accepted else sorted(check.accepted)[0]
+        fix = _replace_value_fix(app, value.setting, f'"{best}"', f"set ECTO_IPV6 to {best}", safe=False)
+        yield Finding(value.setting.span,
+                      f"ECTO_IPV6 is `{shown}`, but {where} turns IPv6 on only for {wanted} (an exact "
+                      f"comparison): the Repo connects over IPv4 and Fly's IPv6-only databases fail with :nxdomain; "
+                      f"write {wanted}", fix)
+    elif check.kind == "truthy" and meant in OFF_WORDS:
+        yield Finding(value.setting.span,
+                      f"ECTO_IPV6 is `{shown}`, which looks like \"off\", but {where} only checks that the variable "
+                      f"is set, so IPv6 is on (an IPv4-only database then fails with :nxdomain); unset it to turn "
+                      f"IPv6 off, or compare exactly (`System.get_env(\"ECTO_IPV6\") in ~w(true 1)`)")
