@@ -100,7 +100,8 @@ def _use(file: ElixirFile, node: Any, facts: LibFacts) -> None:
     used = file.literal(args[0])
     if not isinstance(used, Alias):
         return
-    module = _enclosing_module(file, node)
+    modules = module_names(file, node)
+    module = modules[0] if modules else None
     if used.name == "Application":
         facts.applications.append((file, module, _children_list(file, node)))
         return
@@ -116,16 +117,56 @@ def _use(file: ElixirFile, node: Any, facts: LibFacts) -> None:
         network = adapter_name in NETWORK_ADAPTERS
     else:
         network = None
-    facts.repos.append(Repo(module or "", otp_app.name if isinstance(otp_app, Atom) else None, adapter_name,
-                            network, file, node))
+    for name in modules:  # a Repo module per name (several for `for repo <- @repos do defmodule repo`)
+        facts.repos.append(Repo(name, otp_app.name if isinstance(otp_app, Atom) else None, adapter_name,
+                                network, file, node))
 
 
-def _enclosing_module(file: ElixirFile, node: Any) -> str | None:
+def module_names(file: ElixirFile, node: Any) -> list[str]:
+    """The full name of the module a node is in, as Elixir names it: nested `defmodule Repo` inside
+    `defmodule MyApp` is MyApp.Repo. A `defmodule` whose name is a comprehension variable over a literal
+    module attribute (`for repo <- @repos do defmodule repo`) names each module of the list; any other
+    computed name gives none (the module is ignored)."""
+    names: list[str] = []
     for parent in file.ancestors(node):
-        if parent.type == "call" and file.call_name(parent) == "defmodule":
-            args = file.args(parent)
-            if args:
-                return file.text(args[0])
+        if parent.type != "call" or file.call_name(parent) != "defmodule":
+            continue
+        args = file.args(parent)
+        if not args:
+            return []
+        head = args[0]
+        if head.type == "alias":
+            names.insert(0, file.text(head))
+            continue
+        if not names and head.type == "identifier":
+            return _comprehension_modules(file, head)
+        break  # a computed name: Elixir does not nest below it
+    return [".".join(names)] if names else []
+
+
+def _comprehension_modules(file: ElixirFile, identifier: Any) -> list[str]:
+    name = file.text(identifier)
+    for parent in file.ancestors(identifier):
+        if parent.type == "call" and file.call_name(parent) == "for":
+            for arg in file.args(parent):
+                left, right = arg.child_by_field_name("left"), arg.child_by_field_name("right")
+                if arg.type == "binary_operator" and left is not None and right is not None and \
+                        file.text(left) == name and file.text(right).startswith("@"):
+                    values = _attribute(file, parent, file.text(right)[1:].strip())
+                    if isinstance(values, list) and all(isinstance(v, Alias) for v in values):
+                        return [v.name for v in values]
+    return []
+
+
+def _attribute(file: ElixirFile, near: Any, name: str) -> Any:
+    """The literal value of a module attribute `@name value` set in the file."""
+    for node in file.walk():
+        if node.type == "unary_operator" and file.text(node).startswith("@") and node.named_children:
+            operand = node.named_children[0]
+            if operand.type == "call" and file.call_name(operand) == name:
+                args = file.args(operand)
+                if len(args) == 1:
+                    return file.literal(args[0])
     return None
 
 
