@@ -45,20 +45,17 @@ def discovery_missing(app: App) -> Iterator[Finding]:
 
 
 def _query_reads(app: App) -> list[Span]:
-    """Where a DNSCluster child's query comes from DNS_CLUSTER_QUERY: the child itself reads it, or the
-    config entry the child reads is set from it. A literal query, or no child at all, reads nothing."""
+    """Where DNS_CLUSTER_QUERY is read: by a DNSCluster child itself, or by any config entry a prod
+    release loads (whether or not a child reads that entry)."""
     reads = []
     for child in app.lib.dns_clusters():
         query = child.query
-        if query is None:
-            continue
-        if query.kind == "env" and query.value == QUERY_VAR:
+        if query is not None and query.kind == "env" and query.value == QUERY_VAR:
             reads.append(child.file.span(query.node))
-        elif query.kind == "config":
-            for entry in app.configs.find(query.app, query.key):
-                for name, node in entry.file.env_reads(entry.value):
-                    if name == QUERY_VAR:
-                        reads.append(entry.file.span(node))
+    for entry in app.configs.find():
+        for name, node in entry.file.env_reads(entry.value):
+            if name == QUERY_VAR:
+                reads.append(entry.file.span(node))
     return reads
 
 
@@ -70,6 +67,9 @@ def query_env_unset(app: App) -> Iterator[Finding]:
     reads = _query_reads(app)
     if not reads or env.effective(QUERY_VAR) is not None:
         return
+    children = app.lib.dns_clusters()
+    if children and all(c.query is not None and c.query.kind == "literal" for c in children):
+        return  # every DNSCluster child has its own literal query: the variable is read but never used
     read_at = reads[0]
     value = f"{app.fly_app}.internal" if app.fly_app else "${FLY_APP_NAME}.internal"
     from fly_cluster_lint.fixes.envsh import QUERY, export_fix

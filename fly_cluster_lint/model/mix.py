@@ -40,7 +40,7 @@ def read_mix(directory: Path, file: ElixirFile | None) -> MixProject:
     if file is None:
         return project
     attributes = _module_attributes(file)
-    body = _function_body(file, "project")
+    body = file.function_body("project")
     options = file.keyword_list(body) if body is not None else None
     if not options:
         return project
@@ -51,7 +51,7 @@ def read_mix(directory: Path, file: ElixirFile | None) -> MixProject:
         if node.type == "unary_operator" and file.text(node).startswith("@"):
             return attributes.get(file.text(node)[1:].strip())
         if node.type == "call" and not file.args(node) and file.call_name(node):
-            return _function_body(file, file.call_name(node))
+            return file.function_body(file.call_name(node))
         return node
 
     app = file.literal(options["app"]) if "app" in options else None
@@ -108,25 +108,3 @@ def _module_attributes(file: ElixirFile) -> dict[str, Any]:
                 if len(args) == 1:
                     out[file.call_name(operand)] = args[0]
     return out
-
-
-def _function_body(file: ElixirFile, name: str) -> Any:
-    """The last expression of `def name do ... end` / `defp name, do: ...`."""
-    for call in file.calls("def", "defp"):
-        args = file.args(call)
-        if not args:
-            continue
-        head = args[0]
-        head_name = file.text(head) if head.type == "identifier" else file.call_name(head) if head.type == "call" else ""
-        if head_name != name:
-            continue
-        block = file.do_block(call)
-        if block is not None:
-            body = [c for c in block.named_children if c.type != "comment"]
-            return body[-1] if body else None
-        for arg in args[1:]:
-            if arg.type == "keywords":
-                found = file.keywords(arg).get("do")
-                if found is not None:
-                    return found
-    return None

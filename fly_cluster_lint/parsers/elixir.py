@@ -190,6 +190,27 @@ class ElixirFile:
             self._bindings = found
         return found.get(self.text(identifier))
 
+    def function_body(self, name: str) -> Any | None:
+        """The last expression of `def name` / `defp name` in the file (do-block or `, do:` form)."""
+        for call in self.calls("def", "defp"):
+            args = self.args(call)
+            if not args:
+                continue
+            head = args[0]
+            head_name = self.text(head) if head.type == "identifier" else self.call_name(head) if head.type == "call" else ""
+            if head_name != name:
+                continue
+            block = self.do_block(call)
+            if block is not None:
+                body = [c for c in block.named_children if c.type != "comment"]
+                return body[-1] if body else None
+            for arg in args[1:]:
+                if arg.type == "keywords":
+                    found = self.keywords(arg).get("do")
+                    if found is not None:
+                        return found
+        return None
+
     def key_node(self, value: Any) -> Any:
         """For a keyword value node, its `key:` node (for positions)."""
         pair = value.parent
