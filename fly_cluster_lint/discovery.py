@@ -178,8 +178,13 @@ def _selected(spec: AppSpec, selector: Path, is_dir: bool, files: FileCache) -> 
     return any(_inside(selector, m) for m in members)
 
 
+EXAMPLE_MARKERS = (".example.", ".sample.", ".template.", ".dist.")
+
+
 def _resolve(toml: Path, mix_dirs: set[Path], repo: Path, files: FileCache) -> AppSpec | str:
     folder = toml.parent
+    if any(marker in toml.name for marker in EXAMPLE_MARKERS):
+        return "an example configuration to copy (its name says so), not one that is deployed"
     doc = files.toml_values(toml)
     build = doc.get("build", {}) if isinstance(doc, dict) else {}
     if not isinstance(build, dict):

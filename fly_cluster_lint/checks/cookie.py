@@ -19,6 +19,13 @@ def cookie_not_fixed(app: App) -> Iterator[Finding]:
     if not env.complete or app.mix_error is not None:
         return
     value = env.get("RELEASE_COOKIE")
+    if value is not None and value.setting.layer != DEFAULT and _random_at_boot(value.parts):
+        yield Finding(value.setting.span,
+                      "RELEASE_COOKIE is generated at boot here, so every machine makes its own and no two machines "
+                      "share a cookie: each rejects the others ('Invalid challenge reply') and nothing clusters; run "
+                      "`fly secrets set RELEASE_COOKIE=...` (kept by `${RELEASE_COOKIE:-...}`) and declare it with "
+                      "`secrets = [\"RELEASE_COOKIE\"]` in .fly-cluster-lint.toml")
+        return
     if value is None or value.setting.layer != DEFAULT or value.parts is not None:
         return
     if "RELEASE_COOKIE" in app.settings.secrets and any(
@@ -31,6 +38,21 @@ def cookie_not_fixed(app: App) -> Iterator[Finding]:
                   "deploy) is rejected with 'Invalid challenge reply'; run `fly secrets set "
                   "RELEASE_COOKIE=$(openssl rand -base64 48 | tr -dc A-Za-z0-9_ | head -c 48)` and declare it "
                   "with `secrets = [\"RELEASE_COOKIE\"]` in .fly-cluster-lint.toml")
+
+
+RANDOM_SOURCES = ("urandom", "/dev/random", "openssl rand", "uuidgen", "mktemp", "$RANDOM", "date ")
+
+
+def _random_at_boot(parts: tuple | None) -> bool:
+    """A value made at boot by a command that gives a different result each time."""
+    from fly_cluster_lint.parsers.words import Cmd, Var
+
+    for part in parts or ():
+        if isinstance(part, Cmd) and any(s in part.text for s in RANDOM_SOURCES):
+            return True
+        if isinstance(part, Var) and _random_at_boot(part.arg):
+            return True
+    return False
 
 
 def cookie_in_repo(app: App) -> Iterator[Finding]:

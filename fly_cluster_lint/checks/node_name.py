@@ -22,7 +22,7 @@ def distribution_not_name(app: App) -> Iterator[Finding]:
     if not env.complete:
         return
     value = env.get("RELEASE_DISTRIBUTION")
-    if value is None or value.parts is None:
+    if value is None or value.parts is None or _app_starts_distribution(app):
         return
     if value.setting.layer == DEFAULT:
         from fly_cluster_lint.fixes import SAFE, Fix
@@ -112,10 +112,17 @@ def _top_level_at(raw: str, start: int, end: int) -> int | None:
     return found
 
 
+def _app_starts_distribution(app: App) -> bool:
+    """RELEASE_DISTRIBUTION=none and the app starts distribution itself (`Node.start/2`, as Livebook does):
+    the release's node name settings do not apply, the app's own do."""
+    value = app.environment.get("RELEASE_DISTRIBUTION")
+    return value is not None and value.literal == "none" and bool(app.lib.starts_node)
+
+
 def node_name_missing(app: App) -> Iterator[Finding]:
     """FCL202: no RELEASE_NODE: the node is named after the release with no private-IP host."""
     env = app.environment
-    if not env.complete:
+    if not env.complete or _app_starts_distribution(app):
         return
     value = env.get("RELEASE_NODE")
     if value is not None and value.setting.layer != DEFAULT:
@@ -134,7 +141,7 @@ def node_name_missing(app: App) -> Iterator[Finding]:
 def _node(app: App):
     """The effective RELEASE_NODE when it is set in env.sh.eex (FCL205 covers Dockerfile and fly.toml)."""
     env = app.environment
-    if not env.complete:
+    if not env.complete or _app_starts_distribution(app):
         return None
     value = env.get("RELEASE_NODE")
     if value is None or value.parts is None or value.setting.layer == DEFAULT or value.setting.span is None:

@@ -18,8 +18,8 @@ QUERY_VAR = "DNS_CLUSTER_QUERY"
 def discovery_missing(app: App) -> Iterator[Finding]:
     """FCL301: no DNSCluster child and no libcluster Cluster.Supervisor child anywhere under lib/."""
     lib = app.lib
-    if lib.errors or lib.children or not app.configs.complete:
-        return
+    if lib.errors or lib.children or lib.connects_nodes or not app.configs.complete:
+        return  # a child, or code of the app's own that connects nodes
     if app.configs.find("libcluster", "topologies"):
         return  # FCL310: libcluster is configured but no child receives the topologies
     mix_app = app.mix_app or "my_app"
@@ -321,7 +321,7 @@ def query_env_gated(app: App) -> Iterator[Finding]:
             continue
         if configs.find(query.app, query.key, env="prod") and not configs.find(query.app, query.key, env="dev"):
             gated.append(query)
-    if not gated or _mix_env(docker, stage, release) == "prod":
+    if not gated or _mix_env(app, stage, release) == "prod":
         return
     query = gated[0]
     from fly_cluster_lint.fixes import SAFE, Fix
@@ -335,32 +335,15 @@ def query_env_gated(app: App) -> Iterator[Finding]:
                   f"clustering is silently off; add `ENV MIX_ENV=\"prod\"` before this line", fix)
 
 
-def _mix_env(docker, stage, release) -> str | None:
-    from fly_cluster_lint.parsers.words import literal_text
+def _mix_env(app: App, stage, release) -> str | None:
+    """MIX_ENV where `mix release` runs: ENV and ARG values (a RUN sees both) as Docker computes them, with
+    fly.toml [build.args], or a `MIX_ENV=prod` on the RUN line itself."""
+    from fly_cluster_lint.model.docker import stage_values
 
-    value = None
-    args: dict[str, str] = {}
-    for ins in docker.global_args:
-        for setting in ins.env:
-            args[setting.key] = literal_text(setting.parts) or ""
-    for each in docker.lineage(stage):
-        for ins in each.instructions:
-            if ins is release:
-                break
-            if ins.keyword == "ARG":
-                for setting in ins.env:
-                    if setting.parts:
-                        args[setting.key] = literal_text(setting.parts) or ""
-            if ins.keyword == "ENV":
-                for setting in ins.env:
-                    if setting.key == "MIX_ENV":
-                        text = literal_text(setting.parts)
-                        if text is None and len(setting.parts) == 1 and hasattr(setting.parts[0], "name"):
-                            text = args.get(setting.parts[0].name) or None
-                        value = text
     if "MIX_ENV=prod" in release.raw.replace('"', "").replace("'", ""):
         return "prod"
-    return value
+    values, _ = stage_values(app.dockerfile, stage, app.build_args, until=release)
+    return values.get("MIX_ENV")
 
 
 def query_needs_newer_dns_cluster(app: App) -> Iterator[Finding]:

@@ -17,7 +17,12 @@ if TYPE_CHECKING:
 NETWORK_ADAPTERS = {"Ecto.Adapters.Postgres": "postgrex", "Ecto.Adapters.MyXQL": "myxql", "Ecto.Adapters.Tds": "tds"}
 NETWORK_REPO_WRAPPERS = {"AshPostgres.Repo"}
 # Files that mention none of these cannot hold what the rules look for; they are not parsed.
-_INTERESTING = (b"DNSCluster", b"Cluster.Supervisor", b"Repo", b"use Application")
+_INTERESTING = (b"DNSCluster", b"Cluster.Supervisor", b"Repo", b"use Application", b"Node.", b":net_kernel")
+# The app starting distribution itself (Livebook-style, with RELEASE_DISTRIBUTION=none), and code that
+# connects nodes itself instead of a DNSCluster or libcluster child.
+STARTS_NODE = ("Node.start", ":net_kernel.start")
+CONNECTS_NODES = ("Node.connect", ":net_kernel.connect_node", "Node.ping", ":net_adm.ping",
+                  "Cluster.Strategy.connect_nodes")
 
 
 class Repo(value("Repo", "module otp_app adapter network file node")):
@@ -43,8 +48,9 @@ class Child(value("Child", "module file node query", (None,))):
 class LibFacts(Record):
     """files, errors, repos, children, applications ((file, module, children list node) per `use Application`)."""
 
-    __slots__ = ("files", "errors", "repos", "children", "applications")
-    _defaults = {"files": list, "errors": list, "repos": list, "children": list, "applications": list}
+    __slots__ = ("files", "errors", "repos", "children", "applications", "starts_node", "connects_nodes")
+    _defaults = {"files": list, "errors": list, "repos": list, "children": list, "applications": list,
+                 "starts_node": list, "connects_nodes": list}
 
     def dns_clusters(self) -> list[Child]:
         return [c for c in self.children if c.module == "DNSCluster"]
@@ -83,6 +89,10 @@ def _read_file(file: ElixirFile, facts: LibFacts) -> None:
             name = file.call_name(node)
             if name == "use":
                 _use(file, node, facts)
+            elif name in STARTS_NODE:
+                facts.starts_node.append((file, node))
+            elif name in CONNECTS_NODES:
+                facts.connects_nodes.append((file, node))
             elif name in ("DNSCluster.child_spec", "DNSCluster.start_link"):
                 facts.children.append(Child("DNSCluster", file, node, _query(file, file.args(node)[0] if file.args(node) else None)))
         elif node.type == "tuple" and node.named_children:

@@ -183,6 +183,12 @@ def parse_env_sh(source: SourceFile, eex_values: dict[str, str] | None = None) -
         span = source.span(error.start_byte, max(error.end_byte, error.start_byte + 1))
         what = f"expected `{error.type}`" if error.is_missing else "unexpected text"
         raise ParseError(f"shell syntax error: {what}", span.line, span.column, span.end_line, span.end_column)
+    misplaced = _reserved_word_command(tree.root_node, masked)
+    if misplaced is not None:
+        span = source.span(misplaced.start_byte, misplaced.end_byte)
+        word = masked[misplaced.start_byte:misplaced.end_byte].decode("utf-8", "replace")
+        raise ParseError(f"shell syntax error: `{word}` unexpected (dash stops here: `Syntax error`)", span.line,
+                         span.column, span.end_line, span.end_column)
     reader = _Reader(source, masked, tags, eex_values or {})
     program = tuple(reader.visit(tree.root_node, _Context()))
     last_line = source.line_count
@@ -190,6 +196,21 @@ def parse_env_sh(source: SourceFile, eex_values: dict[str, str] | None = None) -
         last_line -= 1
     return EnvScript(source, reader.assignments, reader.exported, tags, reader.fly_block_end, last_line, tree,
                      program)
+
+
+# Reserved words that tree-sitter-bash accepts as command names but a POSIX shell rejects there
+# (`elsif [ ... ]; then` leaves `then` where a command should be: dash says `"then" unexpected`).
+RESERVED = frozenset({b"then", b"else", b"elif", b"fi", b"do", b"done", b"esac"})
+
+
+def _reserved_word_command(root: Any, data: bytes) -> Any | None:
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if node.type == "command_name" and data[node.start_byte:node.end_byte] in RESERVED:
+            return node
+        stack.extend(reversed(node.named_children))
+    return None
 
 
 class _Context(value("_Context", "fly default_for commands conditional dead",
