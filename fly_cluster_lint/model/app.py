@@ -102,9 +102,40 @@ class App:
 
     @property
     def release(self) -> Any:
+        """The release the image builds: the one `mix release <name>` names, else the first one mix.exs
+        defines (None when mix.exs defines none: the release is then named after the app)."""
+        named = self.__dict__.get("_built_release", False)
+        if named is False:
+            named = self._built_release = self._release_named_in_dockerfile()
+        first = None
         for project in self.projects:
-            if project.releases:
-                return next(iter(project.releases.values()))
+            for name, release in project.releases.items():
+                if named is None or name == named:
+                    return release
+                first = first or release
+        return first
+
+    def _release_named_in_dockerfile(self) -> str | None:
+        from fly_cluster_lint.model.docker import run_lines
+
+        docker = self.dockerfile
+        if docker is None:
+            return None
+        for stage in docker.stages:
+            for ins in stage.instructions:
+                if ins.keyword != "RUN":
+                    continue
+                for words in run_lines(ins):
+                    while words and words[0] is not None and "=" in words[0]:
+                        words = words[1:]
+                    if not words or words[0] != "mix":
+                        continue
+                    rest = [w.strip(",") if w else w for w in words[1:]]
+                    if "release" in rest:
+                        after = rest[rest.index("release") + 1:]
+                        name = next((w for w in after if w and not w.startswith("-")), None)
+                        if name is not None and name.isidentifier():
+                            return name
         return None
 
     @property
