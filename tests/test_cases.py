@@ -1,16 +1,20 @@
 """Golden tests: every folder in tests/fixtures/cases is the base project plus an overlay (`files/`, and
 `delete.txt` for base files to remove); `expected.txt` lists exactly the findings, `file:line:col: CODE`.
+An optional `env.json` lists variables as `fly-cluster-lint env --format json` must show them at boot:
+{"VAR": {"value": ..., "layer": ..., "source": "file:line:col" or null}} (only the keys given are compared).
 
 An empty expected.txt is a must-not-fire case (a false-positive trap from the catalogue)."""
 
 from __future__ import annotations
 
+import json
+import os
 import shutil
 from pathlib import Path
 
 import pytest
 
-from conftest import BASE, FIXTURES, found
+from conftest import BASE, FIXTURES, found, lint
 
 CASES = sorted(p for p in (FIXTURES / "cases").iterdir() if p.is_dir())
 
@@ -28,6 +32,30 @@ def test_case(case: Path, tmp_path: Path) -> None:
         shutil.copytree(overlay, project, dirs_exist_ok=True)
     expected = sorted(line for line in (case / "expected.txt").read_text().splitlines() if line.strip())
     assert found(project) == expected
+    env_file = case / "env.json"
+    if env_file.exists():
+        shown = boot_environment(project)
+        for name, wanted in json.loads(env_file.read_text()).items():
+            assert {key: shown[name][key] for key in wanted} == wanted, name
+
+
+def boot_environment(project: Path) -> dict:
+    """`env --format json` of the project's one app: variable -> {"value", "layer", "source"}."""
+    from fly_cluster_lint.reporters.environment import app_data
+
+    result = lint(project)
+    assert len(result.apps) == 1
+    out = {}
+    for var in app_data(result.apps[0])["variables"]:
+        where = var["source"]
+        source = None
+        if where is not None:
+            file = Path(where["file"])
+            rel = os.path.relpath(file if file.is_absolute() else Path.cwd() / file, project)
+            source = f"{Path(rel).as_posix()}:{where['line']}:{where['column']}"
+        out[var["name"]] = {"value": var["value"], "layer": var["layer"], "source": source}
+    return out
+
 
 
 def test_base_project_is_clean(tmp_path: Path) -> None:

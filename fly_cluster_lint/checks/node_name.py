@@ -278,7 +278,7 @@ def node_set_outside_env_sh(app: App) -> Iterator[Finding]:
     seen = set()
     for value in env.values.values():
         for setting, status in value.history:
-            if setting.layer not in (DOCKERFILE, FLY_TOML) or setting.span is None or not setting.parts:
+            if setting.layer not in (DOCKERFILE, FLY_TOML) or setting.span is None:
                 continue
             if not _set_outside_env_sh(setting, app) or setting.span in seen:
                 continue
