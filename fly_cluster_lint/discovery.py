@@ -115,14 +115,9 @@ def discover(paths: list[Path], files: FileCache, exclude: tuple = ()) -> Discov
         repo = repo_root_of(path, files)
         files.add_root(repo)
         is_dir = files.kind(path) == "dir"
-        if is_dir:
-            tomls, mix_dirs = walk(path, files, exclude)
-            if path != repo:
-                # the configs that deploy a project inside this folder may sit above it
-                tomls += [t for t in _configs_above(path, repo, files) if t not in tomls]
-                mix_dirs |= _mix_above(path, repo, files)
-        else:
-            tomls, mix_dirs = walk(repo, files, exclude)
+        # the configs that deploy a project inside this path may sit anywhere in the repository (above it,
+        # or in another folder such as deploy/fly/): the whole repository is walked and the path selects
+        tomls, mix_dirs = walk(repo, files, exclude)
         for toml in tomls:
             spec_or_reason = _resolve(toml, mix_dirs, repo, files)
             if isinstance(spec_or_reason, str):
@@ -147,19 +142,6 @@ def _ancestors(path: Path, repo: Path) -> list[Path]:
         if current == repo or current.parent == current:
             return out
         current = current.parent
-
-
-def _configs_above(path: Path, repo: Path, files: FileCache) -> list[Path]:
-    out = []
-    for folder in _ancestors(path, repo):
-        out += [e.path for e in files.listdir(folder)
-                if e.kind == "file" and e.name.endswith(".toml") and files.kind(e.path) == "file"
-                and is_fly_config(files, e.path)]
-    return out
-
-
-def _mix_above(path: Path, repo: Path, files: FileCache) -> set[Path]:
-    return {f for f in [path, *_ancestors(path, repo)] if files.is_file(f / "mix.exs")}
 
 
 def _inside(path: Path, folder: Path) -> bool:
@@ -192,7 +174,7 @@ def _resolve(toml: Path, mix_dirs: set[Path], repo: Path, files: FileCache) -> A
     if isinstance(build.get("image"), str) and build.get("image"):
         return "deploys a prebuilt image ([build] image)"
     dockerfile_name = build.get("dockerfile") if isinstance(build.get("dockerfile"), str) else None
-    dockerfile = (folder / dockerfile_name) if dockerfile_name else folder / "Dockerfile"
+    dockerfile = Path(os.path.normpath(folder / dockerfile_name)) if dockerfile_name else folder / "Dockerfile"
     kind = files.kind(dockerfile)
     if kind not in ("file", "outside"):  # a path out of the repository is reported (FCL001), never tested
         dockerfile = None

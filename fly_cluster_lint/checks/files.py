@@ -90,10 +90,11 @@ def rel_not_copied(app: App) -> Iterator[Finding]:
     from fly_cluster_lint.fixes.edits import insert_lines_before
 
     _, release = packed.release
-    fix = Fix(SAFE, f"add `COPY {target} {target}` before `RUN mix release`",
-              (insert_lines_before(app.dockerfile.source, release.start, [f"COPY {target} {target}"]),))
+    line = f"COPY {packed.source} {target}"
+    fix = Fix(SAFE, f"add `{line}` before `RUN mix release`",
+              (insert_lines_before(app.dockerfile.source, release.start, [line]),))
     yield Finding(release.span, f"this stage runs `mix release` but never copies {target}/ before it: "
-                                f"{consequence}; add `COPY {target} {target}` before this line", fix)
+                                f"{consequence}; add `{line}` before this line", fix)
 
 
 # What each bash-only construct does under dash (Debian images) and whether busybox ash (Alpine images)

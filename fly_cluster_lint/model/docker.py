@@ -411,10 +411,11 @@ class Packaging:
     .dockerignore rule that drops it; ``release`` the (stage, instruction) that runs `mix release`;
     ``target`` the folder as the Dockerfile would copy it (relative to the build context)."""
 
-    __slots__ = ("ships", "reason", "ignored", "release", "target")
+    __slots__ = ("ships", "reason", "ignored", "release", "target", "source")
 
-    def __init__(self, ships: bool, reason: str = "", ignored=None, release=None, target=None) -> None:
+    def __init__(self, ships: bool, reason: str = "", ignored=None, release=None, target=None, source=None) -> None:
         self.ships, self.reason, self.ignored, self.release, self.target = ships, reason, ignored, release, target
+        self.source = source or target  # how a COPY of the folder would name it (`apps/web/rel` from a wider context)
 
 
 def packaging(app: Any) -> Packaging:
@@ -435,7 +436,26 @@ def packaging(app: Any) -> Packaging:
     for prefix in _context_prefixes(app):
         if copies_before(docker, stage, release, prefix + target + "/env.sh.eex") is not None:
             return Packaging(True, release=found, target=target)
-    return Packaging(False, f"the Dockerfile never copies {target}/ before `RUN mix release`", None, found, target)
+    prefix = _copy_prefix(docker, stage, release)
+    return Packaging(False, f"the Dockerfile never copies {target}/ before `RUN mix release`", None, found, target,
+                     prefix + target)
+
+
+def _copy_prefix(dockerfile: Any, stage: Any, until: Any) -> str:
+    """The path the Dockerfile puts before the project's own folders in its COPY sources (`apps/web/` in
+    `COPY apps/web/lib lib`), "" when it copies them as they are."""
+    for each in dockerfile.lineage(stage):
+        for ins in each.instructions:
+            if ins is until:
+                return ""
+            if ins.keyword not in ("COPY", "ADD") or any(w.text.startswith("--from") for w in ins.words):
+                continue
+            for source in [w.text for w in ins.words if not w.text.startswith("--")][:-1]:
+                source = posixpath.normpath(source)
+                for member in ("lib", "config", "mix.exs", "priv"):
+                    if source.endswith("/" + member):
+                        return source[: -len(member)]
+    return ""
 
 
 def _context_prefixes(app: Any) -> list[str]:
