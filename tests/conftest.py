@@ -29,12 +29,16 @@ def make_project(dest: Path, overlay: dict[str, str | bytes | None] | None = Non
     return dest
 
 
-def lint(path: Path, **overrides):
-    """Run the engine in-process; returns the Result."""
+def lint(path: Path, allow_errors: bool = False, **overrides):
+    """Run the engine in-process; returns the Result. A run that recorded an internal error (a rule that
+    crashed) fails the test: must-not-fire tests would otherwise pass on a crash."""
     from fly_cluster_lint.config import Overrides
     from fly_cluster_lint.engine import lint as run
 
-    return run([path], Overrides(**overrides))
+    result = run([path], Overrides(**overrides))
+    if not allow_errors:
+        assert result.errors == [], result.errors
+    return result
 
 
 def found(path: Path, **overrides) -> list[str]:
@@ -55,11 +59,24 @@ def console_script() -> list[str]:
 
 
 def run_cli(*args: str, cwd: Path | None = None, env: dict | None = None) -> subprocess.CompletedProcess:
+    """Run the installed CLI. Never a traceback or an internal error; exit status 2 always comes with exactly
+    one `fly-cluster-lint: error: ...` line on stderr (tests then check which message with expect_error)."""
     full_env = dict(os.environ)
     full_env.pop("GITHUB_ACTIONS", None)
     full_env.update(env or {})
-    return subprocess.run([*console_script(), *args], cwd=cwd, env=full_env, capture_output=True, text=True,
+    proc = subprocess.run([*console_script(), *args], cwd=cwd, env=full_env, capture_output=True, text=True,
                           timeout=120)
+    assert "Traceback" not in proc.stderr and "internal error" not in proc.stderr, proc.stderr
+    if proc.returncode == 2:
+        lines = proc.stderr.splitlines()
+        assert len(lines) == 1 and lines[0].startswith("fly-cluster-lint: error: "), proc.stderr
+    return proc
+
+
+def expect_error(proc: subprocess.CompletedProcess, message: str) -> None:
+    """Exit status 2 with exactly this one-line message."""
+    assert proc.returncode == 2, (proc.returncode, proc.stdout, proc.stderr)
+    assert proc.stderr == f"fly-cluster-lint: error: {message}\n", proc.stderr
 
 
 @pytest.fixture

@@ -164,16 +164,32 @@ def test_original_survives_a_failed_write(tmp_path, monkeypatch) -> None:
     assert not [p for p in (project / "rel").iterdir() if p.name.startswith(".")]
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into read-only folders")
-def test_read_only_folder(tmp_path) -> None:
+def test_read_only_file_is_respected(tmp_path) -> None:
     env = (BASE / "rel/env.sh.eex").read_text().replace('  export ERL_AFLAGS="-proto_dist inet6_tcp"\n', "")
     project = make_project(tmp_path / "app", {"rel/env.sh.eex": env})
-    os.chmod(project / "rel", 0o555)
-    try:
-        status, _, err = run("--fix", str(project))
-        assert status == 2 and (project / "rel/env.sh.eex").read_text() == env
-    finally:
-        os.chmod(project / "rel", 0o755)
+    os.chmod(project / "rel/env.sh.eex", 0o444)  # the tool reads the mode bits: this holds as root too
+    status, _, err = run("--fix", str(project))
+    assert status == 2
+    assert err == f"fly-cluster-lint: error: {project / 'rel/env.sh.eex'}: read-only; no fix was written\n"
+    assert (project / "rel/env.sh.eex").read_text() == env
+
+
+def test_unwritable_folder_leaves_every_file(tmp_path, monkeypatch) -> None:
+    from fly_cluster_lint.fixes import write
+
+    env = (BASE / "rel/env.sh.eex").read_text().replace('  export ERL_AFLAGS="-proto_dist inet6_tcp"\n', "")
+    project = make_project(tmp_path / "app", {"rel/env.sh.eex": env})
+
+    def refuse(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(write.tempfile, "mkstemp", refuse)  # what an unwritable folder does, even as root
+    status, _, err = run("--fix", str(project))
+    assert status == 2
+    assert err == (f"fly-cluster-lint: error: {project / 'rel/env.sh.eex'}: cannot write the fix: Permission denied; "
+                   f"no file was changed\n")
+    assert (project / "rel/env.sh.eex").read_text() == env
+    assert not [p for p in (project / "rel").iterdir() if p.name.startswith(".")]
 
 
 def test_json_and_sarif_carry_fixes(tmp_path) -> None:
