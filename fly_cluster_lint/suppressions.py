@@ -130,15 +130,15 @@ def _removal(source, directive: Directive, code_span, whole: bool):
             while start > line.start_byte and source.data[start - 1:start] in (b" ", b"\t"):
                 start -= 1
         return Fix(SAFE, "remove the unused suppression", (Edit(path, start, min(end, len(source.data)), ""),))
-    start, end = code_span.start_byte, code_span.end_byte
-    after = source.data[end:end + 2]
-    if after.startswith(b","):
-        end += 1
-        while source.data[end:end + 1] == b" ":
-            end += 1
+    # the code and one separator: up to the next code when it is not the last, else from the previous code's end
+    spans = [span for _, span in directive.codes]
+    index = next((i for i, span in enumerate(spans) if span.start_byte == code_span.start_byte), None)
+    if index is None:
+        return None
+    if index + 1 < len(spans):
+        start, end = code_span.start_byte, spans[index + 1].start_byte
+    elif index > 0:
+        start, end = spans[index - 1].end_byte, code_span.end_byte
     else:
-        while start > 0 and source.data[start - 1:start] in (b" ", b","):
-            start -= 1
-            if source.data[start:start + 1] == b",":
-                break
+        return None
     return Fix(SAFE, "remove the unused code from the suppression", (Edit(path, start, end, ""),))

@@ -64,6 +64,40 @@ def test_fix_golden_idempotent_and_relinted(case, tmp_path) -> None:
     assert snapshot(project) == after  # a second run changes nothing
 
 
+@pytest.mark.parametrize("case", FIX_CASES, ids=[c.name for c in FIX_CASES])
+def test_fix_passes_and_whole_diff(case, tmp_path, monkeypatch) -> None:
+    """Each pass's fixes (passes.txt: `pass N: CODE file:line:col edits`), and the whole --diff output
+    (diff.txt, paths relative to the project)."""
+    from fly_cluster_lint.config import Overrides
+    from fly_cluster_lint.fixes import apply
+
+    project = broken_copy(case, tmp_path / "app")
+    monkeypatch.chdir(project)
+    unsafe = (case / "unsafe").exists()
+    state = apply.run([Path(".")], Overrides(), unsafe=unsafe)
+    lines = []
+    for number, chosen in enumerate(state.passes, 1):
+        for d in chosen:
+            edits = ", ".join(_describe(e) for e in d.fix.edits)
+            lines.append(f"pass {number}: {d.code} {d.span.file}:{d.span.line}:{d.span.column} {edits}")
+    assert "\n".join(lines) + "\n" == (case / "passes.txt").read_text()
+    status, out, err = run("--diff", *(["--unsafe-fixes"] if unsafe else []), ".")
+    assert out == (case / "diff.txt").read_text()
+
+
+def _describe(edit) -> str:
+    from fly_cluster_lint.fixes import Create, Edit, Rename
+    from fly_cluster_lint.paths import display
+
+    if isinstance(edit, Edit):
+        return f"edit {display(Path(edit.path))}[{edit.start}:{edit.end}]={edit.content!r}"
+    if isinstance(edit, Create):
+        return f"create {display(Path(edit.path))} ({len(edit.content)} characters)"
+    if isinstance(edit, Rename):
+        return f"rename {display(Path(edit.path))} -> {display(Path(edit.target))}"
+    return repr(edit)
+
+
 @pytest.mark.parametrize("case", [c for c in FIX_CASES if not (c / "unsafe").exists()][:8],
                          ids=lambda c: c.name)
 def test_unsafe_fixes_need_the_flag_and_diff_writes_nothing(case, tmp_path) -> None:
@@ -206,3 +240,59 @@ def test_json_and_sarif_carry_fixes(tmp_path) -> None:
                                                            "endColumn": 1}, "insertedContent": {"text": "COPY rel rel\n"}}
     clean = json.loads(run("--format", "json", str(make_project(tmp_path / "clean")))[1])
     assert clean["diagnostics"] == []
+
+
+HOST_LINE = 'export RELEASE_NODE="${FLY_APP_NAME}-${FLY_IMAGE_REF##*-}@$(hostname)"'
+
+
+@pytest.mark.parametrize("before, after", [
+    # a trailing directive that suppresses nothing goes with the spaces before it
+    ('  export ERL_AFLAGS="-proto_dist inet6_tcp"  # fly-cluster-lint: ignore[FCL101, FCL005]\n',
+     '  export ERL_AFLAGS="-proto_dist inet6_tcp"\n'),
+    # an unused code first, then a used one: only the unused code and its separator go
+    (f"  # fly-cluster-lint: ignore[FCL101, FCL203] -- dev boxes\n  {HOST_LINE}\n",
+     f"  # fly-cluster-lint: ignore[FCL203] -- dev boxes\n  {HOST_LINE}\n"),
+    (f"  # fly-cluster-lint: ignore[FCL203,FCL101]\n  {HOST_LINE}\n",
+     f"  # fly-cluster-lint: ignore[FCL203]\n  {HOST_LINE}\n"),
+    (f"  # fly-cluster-lint: ignore[FCL203 , FCL101 ]\n  {HOST_LINE}\n",
+     f"  # fly-cluster-lint: ignore[FCL203 ]\n  {HOST_LINE}\n"),
+])
+def test_fcl009_removal_keeps_the_rest_of_the_line(tmp_path, before, after) -> None:
+    env = (BASE / "rel/env.sh.eex").read_text()
+    target = '  export ERL_AFLAGS="-proto_dist inet6_tcp"\n' if "ERL_AFLAGS" in before else \
+        '  export RELEASE_NODE="${FLY_APP_NAME}-${FLY_IMAGE_REF##*-}@${FLY_PRIVATE_IP}"\n'
+    project = make_project(tmp_path / "app", {"rel/env.sh.eex": env.replace(target, before)})
+    status, out, err = run("--fix", str(project))
+    assert err == ""
+    assert (project / "rel/env.sh.eex").read_text() == env.replace(target, after)
+
+
+def test_fcl009_removal_of_a_whole_line_in_a_crlf_file(tmp_path) -> None:
+    env = (BASE / "rel/env.sh.eex").read_text().replace(
+        '  export ECTO_IPV6="true"\n', '  # fly-cluster-lint: ignore[FCL501]\n  export ECTO_IPV6="true"\n')
+    project = make_project(tmp_path / "app", {"rel/env.sh.eex": env.replace("\n", "\r\n").encode()})
+    run("--fix", str(project))
+    assert (project / "rel/env.sh.eex").read_bytes() == (BASE / "rel/env.sh.eex").read_text().replace("\n", "\r\n").encode()
+
+
+def test_diff_output_whole_for_crlf_without_final_newline(tmp_path, monkeypatch) -> None:
+    env = (BASE / "rel/env.sh.eex").read_text().replace('export RELEASE_DISTRIBUTION="name"\n', "")
+    crlf = env.rstrip("\n").replace("\n", "\r\n").encode()
+    project = make_project(tmp_path / "app", {"rel/env.sh.eex": crlf})
+    monkeypatch.chdir(project)
+    status, out, err = run("--diff", ".")
+    assert status == 1 and err == ""
+    assert out == (
+        "--- a/rel/env.sh.eex\n"
+        "+++ b/rel/env.sh.eex\n"
+        "@@ -6,5 +6,6 @@\n"
+        '   export ERL_AFLAGS="-proto_dist inet6_tcp"\n'
+        '   export ECTO_IPV6="true"\n'
+        " fi\n"
+        '+export RELEASE_DISTRIBUTION="name"\n'
+        " \n"
+        " export RELEASE_NODE=${RELEASE_NODE:-<%= @release.name %>@$(hostname)}\n"
+        "\\ No newline at end of file\n")
+    assert (project / "rel/env.sh.eex").read_bytes() == crlf  # --diff writes nothing
+    run("--fix", ".")
+    assert (project / "rel/env.sh.eex").read_bytes() == crlf.replace(b"fi\r\n", b'fi\r\nexport RELEASE_DISTRIBUTION="name"\r\n')

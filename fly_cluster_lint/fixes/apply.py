@@ -17,6 +17,7 @@ class FixRun:
         self.original: dict[Path, bytes | None] = {}  # what was on disk before
         self.renames: list[tuple[Path, Path]] = []
         self.applied: list = []  # the diagnostics whose fixes were applied, in order
+        self.passes: list[list] = []  # the same, pass by pass
         self.first = None  # the lint result before any fix
         self.secrets = None  # every secret seen in any pass (model/secrets.Secrets): never in the diff
         self.roots: list[Path] = []  # repository roots: every write stays inside them
@@ -46,6 +47,7 @@ def run(paths, overrides, unsafe: bool):
             break
         _apply(state, [d.fix for d in chosen], result.files)
         state.applied.extend(chosen)
+        state.passes.append(chosen)
     return state
 
 
