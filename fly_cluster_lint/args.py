@@ -7,7 +7,7 @@ from fly_cluster_lint.errors import ToolError
 
 # option -> (destination, takes a value, choices, repeatable, help)
 CHECK_OPTIONS = {
-    "--format": ("format", True, ("text", "json", "github", "sarif"), False,
+    "--format": ("format", True, ("text", "json", "github", "sarif", "markdown"), False,
                  "output format (default: text; github when GITHUB_ACTIONS=true)"),
     "--output-file": ("output_file", True, None, False, "write the report to FILE instead of stdout"),
     "-o": ("output_file", True, None, False, None),
@@ -17,7 +17,9 @@ CHECK_OPTIONS = {
     "-q": ("quiet", False, None, False, None),
     "--statistics": ("statistics", False, None, False, "print how many findings each code has"),
     "--config": ("config", True, None, False, "use this configuration instead of .fly-cluster-lint.toml"),
-    "--secret": ("secret", True, None, True, "a variable set with `fly secrets set` (repeatable)"),
+    "--secret": ("secret", True, None, True, "NAME of a variable set with `fly secrets set` (repeatable; no value)"),
+    "--secrets-from": ("secrets_from", True, None, True,
+                       "read secret names from the output of `fly secrets list [--json]` in FILE (`-`: stdin)"),
     "--select": ("select", True, None, True, "only these codes or prefixes (comma-separated)"),
     "--ignore": ("ignore", True, None, True, "skip these codes or prefixes (comma-separated)"),
     "--extend-exclude": ("extend_exclude", True, None, True, "a glob of paths not to walk (repeatable)"),
@@ -27,7 +29,7 @@ CHECK_OPTIONS = {
     "--unsafe-fixes": ("unsafe_fixes", False, None, False, "with --fix or --diff: apply the unsafe fixes too"),
     "--diff": ("diff", False, None, False, "print the fixes as a unified diff and write nothing"),
 }
-ENV_OPTIONS = {k: CHECK_OPTIONS[k] for k in ("--config", "--secret", "--color", "--no-cache")}
+ENV_OPTIONS = {k: CHECK_OPTIONS[k] for k in ("--config", "--secret", "--secrets-from", "--color", "--no-cache")}
 ENV_OPTIONS["--format"] = ("format", True, ("text", "json"), False, "output format (default: text)")
 RULES_OPTIONS = {"--format": ("format", True, ("text", "json"), False, "output format (default: text)")}
 COMMANDS = {
@@ -37,7 +39,7 @@ COMMANDS = {
     "explain": ({}, "show a rule's documentation", "CODE"),
 }
 DEFAULTS = {"format": None, "output_file": None, "fail_on": "error", "quiet": False, "statistics": False,
-            "config": None, "secret": [], "select": [], "ignore": [], "extend_exclude": [], "color": "auto",
+            "config": None, "secret": [], "secrets_from": [], "select": [], "ignore": [], "extend_exclude": [], "color": "auto",
             "no_cache": False, "fix": False, "unsafe_fixes": False, "diff": False}
 
 
@@ -63,8 +65,9 @@ def usage() -> str:
             if text is None:
                 continue
             short = next((s for s, spec in options.items() if len(s) == 2 and spec[0] == options[option][0]), "")
-            value = "{" + ",".join(choices) + "}" if choices else (" FILE" if "file" in option or option == "--config"
-                                                                     else " VALUE")
+            value = "{" + ",".join(choices) + "}" if choices else (
+                " FILE" if "file" in option or option in ("--config", "--secrets-from") else
+                " NAME" if option == "--secret" else " VALUE")
             shown = f"{option}{(' ' + value) if choices else value if takes else ''}"
             if short:
                 shown += f", {short}"
@@ -72,6 +75,14 @@ def usage() -> str:
         lines.append("")
     lines.append("  --version                              print the version and exit")
     return "\n".join(lines) + "\n"
+
+
+def suggest(word: str, choices) -> str | None:
+    """The closest choice to a mistyped word, if one is close enough (difflib's ratio of at least 0.6)."""
+    import difflib
+
+    found = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return found[0] if found else None
 
 
 def parse(argv: list[str]) -> Args:
@@ -102,11 +113,11 @@ def parse(argv: list[str]) -> Args:
         name, has_inline, inline = item.partition("=")
         spec = options.get(name)
         if spec is None:
-            near = [o for o in options if o.startswith(name)] if name.startswith("--") else []
-            if len(near) == 1:
-                name, spec = near[0], options[near[0]]
-            else:
-                raise ToolError(f"unrecognized argument `{item}` for `{command}` (see --help)")
+            # No abbreviations (`--sec` is not `--secret`): a typo must never change meaning. Only the option's
+            # name is echoed, never an inline value, which may be a secret.
+            hint = suggest(name, [o for o in options if o.startswith("--")] + ["--help", "--version"])
+            raise ToolError(f"unrecognized option `{name}` for `{command}`"
+                            f"{f'; did you mean `{hint}`?' if hint else ''} (see `fly-cluster-lint help {command}`)")
         dest, takes, choices, repeatable, _ = spec
         if takes:
             if has_inline:
@@ -135,6 +146,13 @@ def parse(argv: list[str]) -> Args:
             raise ToolError(f"unrecognized arguments: {' '.join(operands)}")
     else:
         args.paths = operands
+    for name in args.secret:
+        from fly_cluster_lint.parsers.fly_secrets import is_name
+
+        if not is_name(name):
+            # never echo it: a NAME=value (or a value alone) would put a secret in logs
+            raise ToolError("argument --secret: expects a variable NAME (letters, digits and _), not a value; "
+                            "what was given is not shown")
     args.select = [c.strip() for v in args.select for c in v.split(",") if c.strip()]
     args.ignore = [c.strip() for v in args.ignore for c in v.split(",") if c.strip()]
     return args

@@ -91,6 +91,7 @@ def _check(args) -> int:
 
         use_cache = cache.configure(list(args.paths or ["."])) is not None
     if use_cache:
+        secrets_from(args)  # read before the key: the names it declares are part of it
         name = resultcache.key(args, fmt, color)
         cached = resultcache.load(name)
         if cached is not None:
@@ -119,8 +120,35 @@ def _overrides(args):
     config = Path(args.config) if args.config else None
     if config is not None and not config.is_file():
         raise ToolError(f"{args.config}: configuration file not found")
-    return Overrides(config=config, secrets=tuple(args.secret), select=tuple(args.select), ignore=tuple(args.ignore),
-                     extend_exclude=tuple(args.extend_exclude))
+    return Overrides(config=config, secrets=tuple(args.secret), secret_origins=secrets_from(args),
+                     select=tuple(args.select), ignore=tuple(args.ignore), extend_exclude=tuple(args.extend_exclude))
+
+
+def secrets_from(args) -> tuple:
+    """((name, origin), ...) from every --secrets-from FILE (`-` is stdin, read once), then --secret."""
+    cached = getattr(args, "_secret_origins", None)
+    if cached is not None:
+        return cached
+    out = []
+    for path in args.secrets_from:
+        from fly_cluster_lint.limits import MAX_CONFIG_BYTES
+        from fly_cluster_lint.parsers.fly_secrets import parse_names
+
+        shown = "stdin" if path == "-" else path
+        try:
+            if path == "-":
+                data = sys.stdin.buffer.read(MAX_CONFIG_BYTES + 1)
+            else:
+                with open(path, "rb") as handle:
+                    data = handle.read(MAX_CONFIG_BYTES + 1)
+        except OSError as exc:
+            raise ToolError(f"--secrets-from {shown}: {exc.strerror or exc}") from None
+        if len(data) > MAX_CONFIG_BYTES:
+            raise ToolError(f"--secrets-from {shown}: larger than {MAX_CONFIG_BYTES // 1024} KiB")
+        out.extend((name, f"--secrets-from {shown}") for name in parse_names(data, shown))
+    out.extend((name, "--secret") for name in args.secret)
+    args._secret_origins = tuple(out)
+    return args._secret_origins
 
 
 def _fix(args, fmt: str, color: bool) -> int:

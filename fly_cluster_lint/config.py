@@ -1,6 +1,7 @@
 """`.fly-cluster-lint.toml`: the nearest one from an app's folder up to the repository root, or --config.
 
-Keys: ``secrets`` (variables set with ``fly secrets set``), ``select``, ``ignore`` (codes or code
+Keys: ``secrets`` (names of variables set with ``fly secrets set``), ``secrets_from`` (a file, relative to the
+configuration, holding the output of ``fly secrets list [--json]``: its names are secrets), ``select``, ``ignore`` (codes or code
 prefixes such as ``FCL4``), ``[severity]`` (code -> error|warning|info), ``exclude`` (globs of paths not
 to walk). An unknown key, code or severity is an error (exit 2), never silently ignored.
 """
@@ -15,12 +16,13 @@ from fly_cluster_lint.records import Record, value
 
 CONFIG_NAME = ".fly-cluster-lint.toml"
 SEVERITIES = ("error", "warning", "info")
-KEYS = ("secrets", "select", "ignore", "severity", "exclude")
+KEYS = ("secrets", "secrets_from", "select", "ignore", "severity", "exclude")
 
 
-class Settings(value("Settings", "path secrets select ignore severity exclude",
-                     (None, frozenset(), (), (), (), ()))):
-    """One app's configuration; ``severity`` is ((code, level), ...)."""
+class Settings(value("Settings", "path secrets select ignore severity exclude secret_origins",
+                     (None, frozenset(), (), (), (), (), ()))):
+    """One app's configuration; ``severity`` is ((code, level), ...); ``secret_origins`` is ((name, where it
+    was declared), ...) in the order declared."""
 
     __slots__ = ()
 
@@ -36,8 +38,9 @@ class Settings(value("Settings", "path secrets select ignore severity exclude",
 class Overrides(Record):
     """What the command line adds to every app's settings (and a cache of loaded settings)."""
 
-    __slots__ = ("config", "secrets", "select", "ignore", "extend_exclude", "cache")
-    _defaults = {"config": None, "secrets": (), "select": (), "ignore": (), "extend_exclude": (), "cache": dict}
+    __slots__ = ("config", "secrets", "secret_origins", "select", "ignore", "extend_exclude", "cache")
+    _defaults = {"config": None, "secrets": (), "secret_origins": (), "select": (), "ignore": (), "extend_exclude": (),
+                 "cache": dict}
 
 
 def find_config(start: Path, repo_root: Path, files) -> Path | None:
@@ -87,9 +90,28 @@ def load_settings(path: Path | None, overrides: Overrides, known_codes: frozense
             raise ToolError(f"{shown}: unknown rule code `{code}` in [severity]")
         if level not in SEVERITIES:
             raise ToolError(f"{shown}: severity of {code} must be one of {', '.join(SEVERITIES)}, not `{level}`")
+    from fly_cluster_lint.parsers.fly_secrets import is_name
+
+    origins = []
+    for name in strings("secrets"):
+        if not is_name(name):
+            raise ToolError(f"{shown}: `secrets` holds variable NAMES (letters, digits and _), never values; "
+                            f"an entry is not a name (it is not shown)")
+        origins.append((name, f"{shown} (secrets)"))
+    secrets_from = data.get("secrets_from", [])
+    for listed in [secrets_from] if isinstance(secrets_from, str) else secrets_from if isinstance(secrets_from, list) else [None]:
+        if not isinstance(listed, str):
+            raise ToolError(f"{shown}: `secrets_from` must be a path or a list of paths")
+        origins.extend((name, f"{shown} (secrets_from {listed})")
+                       for name in _secret_names(path, listed, files, named, shown))
+    for name, origin in overrides.secret_origins:
+        origins.append((name, origin))
+    origins.extend((name, "--secret") for name in overrides.secrets
+                   if not any(n == name for n, _ in overrides.secret_origins))
     settings = Settings(
         path=path,
-        secrets=frozenset(strings("secrets")) | frozenset(overrides.secrets),
+        secrets=frozenset(n for n, _ in origins),
+        secret_origins=tuple(origins),
         select=codes(overrides.select or strings("select"), "--select" if overrides.select else shown),
         ignore=codes(strings("ignore"), shown) + codes(overrides.ignore, "--ignore"),
         severity=tuple(sorted((c.upper(), v) for c, v in severity.items())),
@@ -97,6 +119,22 @@ def load_settings(path: Path | None, overrides: Overrides, known_codes: frozense
     )
     overrides.cache[key] = settings
     return settings
+
+
+def _secret_names(config: Path, listed: str, files, named: bool, shown: str) -> list[str]:
+    """Names from a `fly secrets list` output that a configuration names; read through the file cache,
+    confined to the repository like every file a repository names."""
+    from fly_cluster_lint.parsers import ParseError
+    from fly_cluster_lint.parsers.fly_secrets import parse_names
+
+    target = config.parent / listed
+    try:
+        source = files.source(target, limit=MAX_CONFIG_BYTES, anywhere=named)
+    except ParseError as exc:
+        raise ToolError(f"{shown}: secrets_from {listed}: {exc.message}") from None
+    if source is None:
+        raise ToolError(f"{shown}: secrets_from {listed}: file not found")
+    return parse_names(source.data, _display(target))
 
 
 def _read(path: Path, files, named: bool) -> dict:

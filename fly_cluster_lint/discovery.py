@@ -174,7 +174,12 @@ def _resolve(toml: Path, mix_dirs: set[Path], repo: Path, files: FileCache) -> A
     if isinstance(build.get("image"), str) and build.get("image"):
         return "deploys a prebuilt image ([build] image)"
     dockerfile_name = build.get("dockerfile") if isinstance(build.get("dockerfile"), str) else None
-    dockerfile = Path(os.path.normpath(folder / dockerfile_name)) if dockerfile_name else folder / "Dockerfile"
+    if dockerfile_name:
+        dockerfile = Path(os.path.normpath(folder / dockerfile_name))
+    else:  # flyctl looks for `Dockerfile`, then `dockerfile` (never Containerfile unless fly.toml names it)
+        dockerfile = folder / "Dockerfile"
+        if files.kind(dockerfile) != "file" and files.kind(folder / "dockerfile") == "file":
+            dockerfile = folder / "dockerfile"
     kind = files.kind(dockerfile)
     if kind not in ("file", "outside"):  # a path out of the repository is reported (FCL001), never tested
         dockerfile = None

@@ -15,7 +15,15 @@ from fly_cluster_lint.errors import ToolError
 from fly_cluster_lint.records import Record
 
 REQUIRED = ("code", "slug", "severity", "summary", "what", "why", "fix", "bad", "good", "references", "check")
-DOCS_URL = "https://github.com/fly-cluster-lint/fly-cluster-lint/blob/main/rules/{code}.yml"
+REPOSITORY = "https://github.com/fly-cluster-lint/fly-cluster-lint"
+# The rule's page (docs/rules/FCLnnn.md, generated from its YAML) as released with this version.
+DOCS_URL = REPOSITORY + "/blob/v{version}/docs/rules/{code}.md"
+
+
+def docs_url(code: str) -> str:
+    from fly_cluster_lint import __version__
+
+    return DOCS_URL.format(version=__version__, code=code)
 
 
 class Rule(Record):
@@ -27,7 +35,7 @@ class Rule(Record):
 
     @property
     def help_uri(self) -> str:
-        return DOCS_URL.format(code=self.code)
+        return docs_url(self.code)
 
     @property
     def runs_in_engine(self) -> bool:

@@ -71,7 +71,7 @@ def key(args, fmt: str, color: bool) -> str:
     environment = sorted((k, v) for k, v in os.environ.items() if k.startswith("FLY_CLUSTER_LINT_"))
     parts = [FORMAT, __version__, sys.version, sys.prefix, _code_stamp(), real(os.getcwd()), real(os.path.expanduser("~")),
              args.command, [real(p) for p in (args.paths or ["."])], args.paths, fmt, color, args.quiet,
-             args.statistics, args.fail_on, real(args.config), sorted(args.secret), args.select, args.ignore,
+             args.statistics, args.fail_on, real(args.config), sorted(args.secret), sorted(getattr(args, "_secret_origins", ())), args.select, args.ignore,
              args.extend_exclude, real(args.output_file), environment]
     return "results-" + digest(repr(parts).encode("utf-8", "surrogateescape")).hex()
 

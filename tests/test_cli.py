@@ -86,7 +86,7 @@ def test_missing_path_exits_2_with_one_line() -> None:
 
 def test_bad_arguments_exit_2() -> None:
     expect_error(run_cli("--format", "yaml", "."),
-                 "argument --format: invalid choice: 'yaml' (choose from text, json, github, sarif)")
+                 "argument --format: invalid choice: 'yaml' (choose from text, json, github, sarif, markdown)")
 
 
 def test_select_ignore_and_secret(tmp_path) -> None:
@@ -110,7 +110,7 @@ def test_config_errors_exit_2(tmp_path) -> None:
     project = make_project(tmp_path / "app")
     config = project / ".fly-cluster-lint.toml"
     cases = {
-        'colour = "always"\n': f"{config}: unknown key `colour` (known keys: secrets, select, ignore, severity, exclude)",
+        'colour = "always"\n': f"{config}: unknown key `colour` (known keys: secrets, secrets_from, select, ignore, severity, exclude)",
         'ignore = ["FCL999"]\n': f"{config}: unknown rule code `FCL999` (see `fly-cluster-lint rules`)",
         '[severity]\nFCL401 = "fatal"\n': f"{config}: severity of FCL401 must be one of error, warning, info, not `fatal`",
         'secrets = "RELEASE_COOKIE"\n': f"{config}: `secrets` must be a list of strings",

@@ -56,7 +56,7 @@ def test_declared_secret_is_a_layer_and_its_values_are_masked(tmp_path) -> None:
     assert query["layer"] == "env.sh.eex" and query["value"] == "****"
     assert [(h["layer"], h["status"], h["value"]) for h in query["history"]] == [
         ("Dockerfile", "overridden", "****"), ("fly.toml", "overridden", "****"),
-        ("secret", "overridden", "(Fly secret)")]
+        ("secret", "overridden", "(declared as a Fly secret by .fly-cluster-lint.toml (secrets))")]
 
 
 def test_append_default_and_cookie(tmp_path) -> None:

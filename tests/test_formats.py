@@ -10,9 +10,10 @@ from pathlib import Path
 import pytest
 
 from conftest import BASE, FIXTURES, ROOT, lint, make_project, run_cli
+from fly_cluster_lint import __version__
 from fly_cluster_lint.reporters import github, sarif
 
-SCHEMAS = ROOT.parent / "shared" / "schemas"
+SCHEMAS = ROOT / "tests" / "schemas"
 SARIF_SCHEMA = SCHEMAS / "sarif-2.1.0.json"
 CASES = sorted(p for p in (FIXTURES / "cases").iterdir() if p.is_dir())
 
@@ -29,9 +30,7 @@ def case_project(case: Path, dest: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def sarif_validator():
-    jsonschema = pytest.importorskip("jsonschema")
-    if not SARIF_SCHEMA.exists():
-        pytest.skip("shared/schemas is not beside the checkout")
+    import jsonschema
     schema = json.loads(SARIF_SCHEMA.read_text())
     return jsonschema.Draft7Validator(schema)
 
@@ -58,7 +57,7 @@ def test_sarif_rules_and_regions() -> None:
     rules = run["tool"]["driver"]["rules"]
     fcl101 = next(r for r in rules if r["id"] == "FCL101")
     assert fcl101["name"] == "proto-dist-missing" and fcl101["defaultConfiguration"]["level"] == "error"
-    assert fcl101["helpUri"].endswith("/rules/FCL101.yml") and fcl101["shortDescription"]["text"]
+    assert fcl101["helpUri"].endswith(f"/blob/v{__version__}/docs/rules/FCL101.md") and fcl101["shortDescription"]["text"]
     result = next(r for r in run["results"] if r["ruleId"] == "FCL203")
     assert rules[result["ruleIndex"]]["id"] == "FCL203"
     assert result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "examples/hello_broken/rel/env.sh.eex"
@@ -118,3 +117,42 @@ def test_quiet_statistics_and_output_file(tmp_path) -> None:
     proc = run_cli("--format", "sarif", "--output-file", str(out), "examples/hello_broken", cwd=ROOT)
     assert proc.returncode == 1 and proc.stdout == ""
     assert json.loads(out.read_text())["version"] == "2.1.0"
+
+
+# fly.toml fixtures that deliberately differ from SchemaStore's fly.json, with why.
+FLY_SCHEMA_EXCEPTIONS = {
+    "tests/fixtures/cases/fcl001-toml/files/fly.toml": "not TOML at all: the FCL001 case",
+    "tests/fixtures/cases/image-top-level-processes-list-is-no-override/files/fly.toml":
+        "`processes = []` at the top level, as old flyctl wrote it; flyctl still reads it, the schema wants a table",
+    "tests/fixtures/projects/legacy_dockerfile_env/fly.toml": "`processes = []` from an old `fly launch`",
+    "tests/fixtures/projects/libcluster/fly.toml":
+        "`auto_stop_machines = false`: flyctl still accepts the boolean, the schema only the strings",
+    "tests/fixtures/projects/monorepo/services/api/fly.toml": "`auto_stop_machines = false`, as above",
+}
+
+
+def test_fly_toml_fixtures_follow_the_fly_schema() -> None:
+    """Fixtures are realistic: every fly.toml validates against fly.json unless listed above with the reason."""
+    import jsonschema
+
+    try:
+        import tomllib
+    except ImportError:  # Python < 3.11
+        import tomli as tomllib
+
+    schema = json.loads((SCHEMAS / "fly.json").read_text())
+    validator = jsonschema.validators.validator_for(schema)(schema)
+    checked, problems = 0, {}
+    for path in sorted([*ROOT.glob("tests/fixtures/**/*.toml"), *ROOT.glob("examples/**/*.toml")]):
+        rel = path.relative_to(ROOT).as_posix()
+        if "hostile" in rel or not (path.name.startswith("fly") or "/deploy/" in rel):
+            continue
+        try:
+            errors = [e.message for e in validator.iter_errors(tomllib.loads(path.read_text(encoding="utf-8")))]
+        except tomllib.TOMLDecodeError as error:
+            errors = [str(error)]
+        checked += 1
+        if bool(errors) != (rel in FLY_SCHEMA_EXCEPTIONS):
+            problems[rel] = errors or "validates now: remove it from FLY_SCHEMA_EXCEPTIONS"
+    assert problems == {}
+    assert checked >= 30

@@ -1,8 +1,7 @@
-"""Where users run it: the pre-commit hook (real `pre-commit try-repo`) and the GitHub Action (its shell
-steps run locally with the variables a runner sets). Both validate against the official schemas.
-
-The runs are marked slow (they create virtual environments and install the package): CI runs them;
-skip them locally with `-m 'not slow'`."""
+"""The pre-commit hooks: the hooks file validates against pre-commit's schema, its patterns match every file
+that matters, and real `pre-commit try-repo` runs show what a commit sees (marked slow: pre-commit builds a
+virtual environment; CI runs them, skip them locally with `-m 'not slow'`). The GitHub Action is in
+test_action.py."""
 
 from __future__ import annotations
 
@@ -19,41 +18,37 @@ import yaml
 
 from conftest import ROOT
 
-SCHEMAS = ROOT.parent / "shared" / "schemas"
+SCHEMAS = ROOT / "tests" / "schemas"
 HOOKS = ROOT / ".pre-commit-hooks.yaml"
-ACTION = ROOT / "action.yml"
 
 
 def validate(document, schema_name: str) -> list:
-    jsonschema = pytest.importorskip("jsonschema")
+    import jsonschema
     path = SCHEMAS / schema_name
-    if not path.exists():
-        pytest.skip("shared/schemas is not beside the checkout")
     schema = json.loads(path.read_text())
     return list(jsonschema.validators.validator_for(schema)(schema).iter_errors(document))
 
 
-def test_hooks_file_validates_and_covers_the_files_rules_read() -> None:
+def test_hooks_file_validates_and_covers_the_files_that_matter() -> None:
     hooks = yaml.safe_load(HOOKS.read_text())
     assert validate(hooks, "pre-commit-hooks.json") == []
-    (hook,) = hooks
-    assert hook["id"] == "fly-cluster-lint" and hook["language"] == "python"
-    pattern = re.compile(hook["files"])
-    for path in ("fly.toml", "deploy/fly.staging.toml", "Dockerfile", "Dockerfile.fly", "rel/env.sh.eex",
-                 "deploy/rel/vm.args.eex", "rel/env.ssh.eex", "config/runtime.exs", "config/prod.exs",
-                 "lib/hello/application.ex", "apps/core/lib/core/cluster/supervisor.ex", "mix.exs", "apps/web/mix.exs",
-                 "mix.lock", ".fly-cluster-lint.toml", ".dockerignore"):
-        assert pattern.search(path), path
-    for path in ("README.md", "assets/js/app.js", "lib/hello_web/templates/page.html.heex", "test/hello_test.exs",
-                 "priv/repo/seeds.exs", "flyctl.md"):
-        assert not pattern.search(path), path
-
-
-def test_action_validates() -> None:
-    action = yaml.safe_load(ACTION.read_text())
-    assert validate(action, "github-action.json") == []
-    assert set(action["inputs"]) == {"path", "args", "fail-on", "sarif-file", "version"}
-    assert action["runs"]["using"] == "composite"
+    assert [h["id"] for h in hooks] == ["fly-cluster-lint", "fly-cluster-lint-fix"]
+    lint, fix = hooks
+    assert lint["entry"] == "fly-cluster-lint check --" and fix["entry"] == "fly-cluster-lint check --fix --"
+    for hook in hooks:
+        assert hook["language"] == "python" and hook["always_run"] and hook["verbose"] and hook["require_serial"]
+        assert hook["files"] == lint["files"]
+        pattern = re.compile(hook["files"])
+        for path in ("fly.toml", "fly.staging.toml", "deploy/fly/prod.toml", "deploy/staging.toml", "Dockerfile",
+                     "Dockerfile.fly", "fly.Dockerfile", "prod.Containerfile", "Containerfile", "apps/api/Containerfile",
+                     "rel/env.sh.eex", "deploy/rel/vm.args.eex", "rel/env.ssh.eex", "releases/env.sh.eex",
+                     "rel/overlays/bin/server", "start.sh", "config/runtime.exs", "config/prod.exs",
+                     "lib/hello/application.ex", "apps/core/lib/core/cluster/supervisor.ex", "mix.exs",
+                     "apps/web/mix.exs", "mix.lock", ".fly-cluster-lint.toml", ".dockerignore"):
+            assert pattern.search(path), path
+        for path in ("README.md", "assets/js/app.js", "lib/hello_web/templates/page.html.heex", "test/hello_test.exs",
+                     "priv/repo/seeds.exs", "flyctl.md", "config/dev.json", "docs/containers.md"):
+            assert not pattern.search(path), path
 
 
 def git(*args: str, cwd: Path) -> None:
@@ -62,105 +57,86 @@ def git(*args: str, cwd: Path) -> None:
                         "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com"})
 
 
-@pytest.mark.slow
-def test_pre_commit_try_repo_fails_then_passes(tmp_path) -> None:
-    pre_commit = shutil.which("pre-commit", path=str(Path(sys.executable).parent)) or shutil.which("pre-commit")
-    if pre_commit is None:
+def pre_commit() -> str:
+    found = shutil.which("pre-commit", path=str(Path(sys.executable).parent)) or shutil.which("pre-commit")
+    if found is None:
         pytest.skip("pre-commit is not installed (pip install '.[test]')")
+    return found
+
+
+def clean_repo(tmp_path: Path) -> Path:
+    """hello_cluster, committed: a correctly configured app (its cookie declared as a Fly secret)."""
     repo = tmp_path / "repo"
-    shutil.copytree(ROOT / "examples" / "hello_broken", repo)
+    shutil.copytree(ROOT / "examples" / "hello_cluster", repo)
     git("init", "-q", cwd=repo)
     git("add", "-A", cwd=repo)
-    git("commit", "-qm", "broken", cwd=repo)
-    env = {**os.environ, "PRE_COMMIT_HOME": str(tmp_path / "cache"), "FLY_CLUSTER_LINT_NO_CACHE": "1"}
+    git("commit", "-qm", "clean", cwd=repo)
+    return repo
+
+
+def try_repo(repo: Path, hook: str, tmp_path: Path, *extra: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home"), "FLY_CLUSTER_LINT_NO_CACHE": "1"}
     env.pop("GITHUB_ACTIONS", None)
-    run = lambda: subprocess.run([pre_commit, "try-repo", str(ROOT), "fly-cluster-lint", "--all-files", "--color", "never"],
-                                 cwd=repo, env=env, capture_output=True, text=True, timeout=900)
-    broken = run()
-    assert broken.returncode == 1, broken.stdout + broken.stderr
-    assert "FCL203" in broken.stdout and "Failed" in broken.stdout
-    shutil.rmtree(repo / "rel")
-    shutil.copytree(ROOT / "examples" / "hello_cluster" / "rel", repo / "rel")
-    runtime = repo / "config" / "runtime.exs"
-    runtime.write_text(runtime.read_text().replace(
-        "\nend\n", '\n  config :hello_broken, :dns_cluster_query, System.get_env("DNS_CLUSTER_QUERY")\nend\n', 1))
-    (repo / ".fly-cluster-lint.toml").write_text('secrets = ["RELEASE_COOKIE"]\n')
-    git("add", "-A", cwd=repo)
-    git("commit", "-qm", "fixed", cwd=repo)
-    fixed = run()
-    assert fixed.returncode == 0, fixed.stdout + fixed.stderr
-    assert "Passed" in fixed.stdout
-
-
-def action_steps() -> list[dict]:
-    return yaml.safe_load(ACTION.read_text())["runs"]["steps"]
-
-
-def expand(value: str, inputs: dict, action_path: Path) -> str:
-    def sub(match: re.Match) -> str:
-        expr = match.group(1).strip()
-        if expr.startswith("inputs."):
-            return inputs[expr[len("inputs."):]]
-        if expr == "github.action_path":
-            return str(action_path)
-        raise AssertionError(f"unexpected expression {expr}")
-
-    return re.sub(r"\$\{\{(.*?)\}\}", sub, value)
+    return subprocess.run([pre_commit(), "try-repo", str(ROOT), hook, "--color", "never", *extra], cwd=repo, env=env,
+                          capture_output=True, text=True, timeout=900)
 
 
 @pytest.mark.slow
-def test_action_steps_annotate_and_write_sarif(tmp_path) -> None:
-    workspace = tmp_path / "workspace"
-    shutil.copytree(ROOT / "examples" / "hello_broken", workspace)
-    defaults = {name: spec.get("default", "") for name, spec in yaml.safe_load(ACTION.read_text())["inputs"].items()}
-    inputs = {**defaults, "sarif-file": "reports/fly-cluster-lint.sarif", "args": "--ignore FCL401"}
-    runner_temp = tmp_path / "runner_temp"
-    runner_temp.mkdir()
-    github_env, github_output = tmp_path / "github_env", tmp_path / "github_output"
-    github_env.touch()
-    github_output.touch()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "FLY_CLUSTER_LINT"))}
-    env.update({"GITHUB_ACTIONS": "true", "CI": "true", "GITHUB_WORKSPACE": str(workspace), "RUNNER_TEMP": str(runner_temp),
-                "GITHUB_ENV": str(github_env), "GITHUB_OUTPUT": str(github_output), "GITHUB_ACTION_PATH": str(ROOT),
-                "FLY_CLUSTER_LINT_CACHE_DIR": str(tmp_path / "cache")})
-    results = []
-    for step in action_steps():
-        step_env = dict(env)
-        for line in github_env.read_text().splitlines():
-            key, _, value = line.partition("=")
-            step_env[key] = value
-        step_env.update({k: expand(str(v), inputs, ROOT) for k, v in step.get("env", {}).items()})
-        proc = subprocess.run(["bash", "-e", "-c", step["run"]], cwd=workspace, env=step_env, capture_output=True,
-                              text=True, timeout=900)
-        results.append(proc)
-        if proc.returncode != 0:
-            break
-    install, lint = results
-    assert install.returncode == 0, install.stderr
-    assert lint.returncode == 1, lint.stderr
-    annotations = [l for l in lint.stdout.splitlines() if l.startswith("::")]
-    assert len(annotations) == 5 and not any("FCL401" in a for a in annotations)
-    assert "::error file=rel/env.sh.eex,line=22,col=21,endLine=22,endColumn=50,title=FCL203 node-host-not-private-ip::" in lint.stdout
-    sarif = json.loads((workspace / "reports" / "fly-cluster-lint.sarif").read_text())
-    assert sorted(r["ruleId"] for r in sarif["runs"][0]["results"]) == ["FCL101", "FCL201", "FCL203", "FCL304", "FCL501"]
-    assert validate(sarif, "sarif-2.1.0.json") == []
-    assert read_outputs(github_output.read_text()) == {"sarif-file": "reports/fly-cluster-lint.sarif"}
+def test_pre_commit_hook_fails_on_errors_and_shows_warnings_on_a_pass(tmp_path) -> None:
+    repo = clean_repo(tmp_path)
+    # a staged change that breaks clustering fails the commit
+    env_sh = repo / "rel" / "env.sh.eex"
+    original = env_sh.read_text()
+    env_sh.write_text(original.replace("@${FLY_PRIVATE_IP}", "@$(hostname)"))
+    git("add", "-A", cwd=repo)
+    broken = try_repo(repo, "fly-cluster-lint", tmp_path)
+    assert broken.returncode == 1, broken.stdout + broken.stderr
+    assert "Failed" in broken.stdout and "FCL203" in broken.stdout
+    # only a warning (an unused suppression): the hook passes and still shows it
+    env_sh.write_text(original + "# fly-cluster-lint: ignore[FCL101] -- nothing to ignore here\nexport X=1\n")
+    git("add", "-A", cwd=repo)
+    warned = try_repo(repo, "fly-cluster-lint", tmp_path)
+    assert warned.returncode == 0, warned.stdout + warned.stderr
+    assert "Passed" in warned.stdout and "FCL009" in warned.stdout
 
 
-def read_outputs(text: str) -> dict:
-    """$GITHUB_OUTPUT as the runner reads it: `name=value` lines and `name<<DELIMITER` blocks."""
-    out, lines = {}, text.splitlines()
-    while lines:
-        line = lines.pop(0)
-        if "<<" in line and ("=" not in line or line.index("<<") < line.index("=")):
-            name, delimiter = line.split("<<", 1)
-            value = []
-            while lines and lines[0] != delimiter:
-                value.append(lines.pop(0))
-            assert lines, f"no closing delimiter for {name}"
-            lines.pop(0)
-            out[name] = "\n".join(value)
-        else:
-            name, _, value = line.partition("=")
-            out[name] = value
-    return out
+@pytest.mark.slow
+def test_pre_commit_hook_runs_when_a_commit_only_deletes_env_sh(tmp_path) -> None:
+    repo = clean_repo(tmp_path)
+    git("rm", "-q", "rel/env.sh.eex", cwd=repo)
+    proc = try_repo(repo, "fly-cluster-lint", tmp_path)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "Failed" in proc.stdout and "FCL101" in proc.stdout
+
+
+@pytest.mark.slow
+def test_pre_commit_hook_sees_a_containerfile(tmp_path) -> None:
+    repo = clean_repo(tmp_path)
+    (repo / "Dockerfile").rename(repo / "Containerfile")
+    toml = repo / "fly.toml"
+    toml.write_text(toml.read_text().replace("[build]", '[build]\n  dockerfile = "Containerfile"', 1))
+    git("add", "-A", cwd=repo)
+    git("commit", "-qm", "containerfile", cwd=repo)
+    containerfile = repo / "Containerfile"
+    text = containerfile.read_text()
+    containerfile.write_text(re.sub(r"(?m)^CMD .*$", 'CMD ["mix", "phx.server"]', text))
+    git("add", "Containerfile", cwd=repo)
+    proc = try_repo(repo, "fly-cluster-lint", tmp_path)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "Containerfile:72:1: FCL602 error" in proc.stdout
+
+
+@pytest.mark.slow
+def test_pre_commit_fix_hook_applies_safe_fixes(tmp_path) -> None:
+    repo = clean_repo(tmp_path)
+    env_sh = repo / "rel" / "env.sh.eex"
+    env_sh.write_text(env_sh.read_text().replace("@${FLY_PRIVATE_IP}", "@$(hostname)"))
+    git("add", "-A", cwd=repo)
+    fixed = try_repo(repo, "fly-cluster-lint-fix", tmp_path)
+    # pre-commit fails a hook that changed files, as for ruff --fix; the file is repaired
+    assert fixed.returncode == 1, fixed.stdout + fixed.stderr
+    assert "files were modified by this hook" in fixed.stdout
+    assert "@${FLY_PRIVATE_IP}" in env_sh.read_text()
+    git("add", "-A", cwd=repo)
+    again = try_repo(repo, "fly-cluster-lint-fix", tmp_path)
+    assert again.returncode == 0, again.stdout + again.stderr

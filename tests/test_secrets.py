@@ -61,6 +61,6 @@ def test_error_output_never_prints_a_cookie(tmp_path) -> None:
         assert COOKIE not in proc.stdout and COOKIE not in proc.stderr
     (project / ".fly-cluster-lint.toml").write_text(f'secrets = ["{COOKIE}"]\ncolour = 1\n')
     proc = run_cli(str(project))
-    expect_error(proc, f"{project / '.fly-cluster-lint.toml'}: unknown key `colour` (known keys: secrets, select, "
+    expect_error(proc, f"{project / '.fly-cluster-lint.toml'}: unknown key `colour` (known keys: secrets, secrets_from, select, "
                        f"ignore, severity, exclude)")
     assert COOKIE not in proc.stderr

@@ -252,8 +252,13 @@ def build_environment(app: Any, command: str = "start", boot: bool = False) -> E
                 text = found if isinstance(found, str) else _toml_text(found)
                 span = app.toml.value_span(("env", key))
                 env.apply(Setting(key, FLY_TOML, (Lit(text),) if text else (), span, origin=found))
+    origins: dict = {}
+    for name, origin in app.settings.secret_origins:
+        origins.setdefault(name, origin)
     for name in sorted(app.settings.secrets):
-        env.apply(Setting(name, SECRET, None, None, note="declared as a Fly secret"))
+        where = origins.get(name)
+        env.apply(Setting(name, SECRET, None, None,
+                          note=f"declared as a Fly secret by {where}" if where else "declared as a Fly secret"))
     # 2b. a repository script the image runs before it starts the release (ENTRYPOINT/CMD); `remote`, `rpc`
     # and `eval` are run from a console (`fly ssh console`) and never pass through it
     if command in ("start", "start_iex", "daemon", "daemon_iex"):

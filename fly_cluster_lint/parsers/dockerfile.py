@@ -1,11 +1,11 @@
 """Dockerfile: stages, ENV/ARG values with positions, COPY, RUN, CMD and ENTRYPOINT.
 
 Instruction boundaries follow Docker's own rules (parser directives, the escape character, line
-continuations, comment lines inside a continued instruction, heredocs). Each instruction is then read from
-the tree-sitter-dockerfile tree when the grammar understood it; where it did not (tree-sitter-dockerfile
-0.2.0 rejects legacy ``ENV key a value with spaces`` and loses its footing after such lines) the
-instruction's words are read with Docker's quoting rules instead. CRLF files are parsed with the CR
-blanked, so every offset stays the original file's.
+continuations, comment lines inside a continued instruction, heredocs), and each instruction's words are
+read with Docker's quoting and escaping rules, with byte positions. (No tree-sitter grammar: the
+tree-sitter-dockerfile wheels cover two platforms and it publishes no sdist, and its 0.2.0 grammar rejects
+legacy ``ENV key a value with spaces``.) CRLF files are parsed with the CR blanked, so every offset stays the
+original file's.
 """
 
 from __future__ import annotations
@@ -86,7 +86,6 @@ def parse_dockerfile(source: SourceFile) -> Dockerfile:
     data = source.parser_bytes()
     comments: list[tuple[int, int]] = []
     raw_instructions = _split(data, comments)
-    nodes = _tree_nodes(data)
     stages: list[Stage] = []
     global_args: list[Instruction] = []
     aliases: dict[str, int] = {}
@@ -104,7 +103,7 @@ def parse_dockerfile(source: SourceFile) -> Dockerfile:
         ins = Instruction(keyword, keyword_span, source.span(keyword_start, end), keyword_start, end, words, raw,
                           heredoc=heredoc)
         if keyword in ("ENV", "ARG"):
-            ins.env = _env_settings(source, data, ins, nodes.get(keyword_start))
+            ins.env = _env_from_words(source, ins)
         if keyword == "FROM":
             plain = [w for w in words if not w.text.startswith("--")]
             if not plain:
@@ -124,14 +123,6 @@ def parse_dockerfile(source: SourceFile) -> Dockerfile:
         else:
             raise ParseError(f"`{keyword_raw}` before the first FROM", keyword_span.line, keyword_span.column)
     return Dockerfile(source, stages, global_args, comments)
-
-
-def _tree_nodes(data: bytes) -> dict:
-    """Clean instruction nodes of the tree-sitter tree, by start offset."""
-    from fly_cluster_lint.parsers import treesitter
-
-    tree = treesitter.parse("dockerfile", data)
-    return {n.start_byte: n for n in tree.root_node.named_children if n.type.endswith("_instruction") and not n.has_error}
 
 
 def _split(data: bytes, comments: list | None = None) -> list[tuple[int, int, list[tuple[int, int]], str]]:
@@ -321,23 +312,6 @@ def _var(chars: list[tuple[int, str]], i: int, closing: dict[int, int]):
     if not name:
         return None, i
     return Var(name), k
-
-
-def _env_settings(source: SourceFile, data: bytes, ins: Instruction, node) -> list[EnvSetting]:
-    if node is not None and node.type == "env_instruction" and node.end_byte >= ins.end:
-        pairs = [p for p in node.named_children if p.type == "env_pair"]
-        if pairs and all(any(c.type == "=" for c in p.children) for p in pairs):
-            out = []
-            for pair in pairs:
-                key = pair.named_children[0]
-                value = pair.named_children[1] if len(pair.named_children) > 1 else None
-                vstart, vend = (value.start_byte, value.end_byte) if value is not None else (pair.end_byte, pair.end_byte)
-                words = _lex(data, [(vstart, vend)]) if value is not None else []
-                parts = merge([part for word in words for part in word.parts])
-                name = data[key.start_byte : key.end_byte].decode("utf-8", errors="replace")
-                out.append(EnvSetting(name, parts, source.span(key.start_byte, key.end_byte), source.span(vstart, vend)))
-            return out
-    return _env_from_words(source, ins)
 
 
 def _env_from_words(source: SourceFile, ins: Instruction) -> list[EnvSetting]:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import warnings
+
+from fly_cluster_lint.errors import ToolError
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -13,7 +15,6 @@ _PARSERS: dict[str, Any] = {}
 _GRAMMARS = {
     "elixir": "tree_sitter_elixir",
     "bash": "tree_sitter_bash",
-    "dockerfile": "tree_sitter_dockerfile",
     "toml": "tree_sitter_toml",
 }
 
@@ -24,11 +25,20 @@ def parser(name: str) -> Any:
     if found is None:
         import tree_sitter
 
-        with warnings.catch_warnings():
-            # Older grammar wheels hand out an int pointer, which tree-sitter 0.25+ still accepts with a warning.
-            warnings.simplefilter("ignore", DeprecationWarning)
-            language = tree_sitter.Language(_language(_GRAMMARS[name]))
-        found = _PARSERS[name] = tree_sitter.Parser(language)
+        package = _GRAMMARS[name]
+        try:
+            with warnings.catch_warnings():
+                # Older grammar wheels hand out an int pointer, which tree-sitter 0.25+ accepts with a warning.
+                warnings.simplefilter("ignore", DeprecationWarning)
+                language = tree_sitter.Language(_language(package))
+            found = _PARSERS[name] = tree_sitter.Parser(language)
+        except ValueError as error:
+            # "Incompatible Language version 15. Must be between 13 and 14": a grammar built for a newer
+            # tree-sitter core than the one installed. The package's own pins exclude such pairs; this is
+            # what a hand-made environment gets instead of a traceback.
+            raise ToolError(f"the installed {package.replace('_', '-')} ({_version(package)}) does not work "
+                            f"with the installed tree-sitter ({_version('tree_sitter')}): {error}; "
+                            f"reinstall fly-cluster-lint so that pip picks a matching pair") from None
     return found
 
 
@@ -48,6 +58,15 @@ def _language(package: str):
         import importlib
 
         return importlib.import_module(package).language()
+
+
+def _version(package: str) -> str:
+    try:
+        from importlib.metadata import version
+
+        return version(package.replace("_", "-"))
+    except Exception:
+        return "unknown version"
 
 
 def parse(name: str, data: bytes) -> Any:

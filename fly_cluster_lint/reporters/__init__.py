@@ -6,7 +6,7 @@ No reporter masks secrets by replacing text in what it produced: values are mask
 
 from __future__ import annotations
 
-FORMATS = ("text", "json", "github", "sarif")
+FORMATS = ("text", "json", "github", "sarif", "markdown")
 
 
 def render(fmt: str, result, *, color: bool = False, quiet: bool = False, statistics: bool = False,

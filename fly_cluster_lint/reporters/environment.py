@@ -17,7 +17,7 @@ def _shown(setting, parts, secrets) -> str:
     from fly_cluster_lint.model.secrets import MASK, shown_value
 
     if parts is None:
-        return "(Fly secret)" if setting.layer == "secret" else f"({setting.note})" if setting.note else "(unknown)"
+        return (f"({setting.note})" if setting.note else "(Fly secret)") if setting.layer == "secret" else f"({setting.note})" if setting.note else "(unknown)"
     if setting.layer == "release default" and setting.var == "RELEASE_COOKIE":
         return MASK  # the mix.exs `cookie:` literal
     return visible(shown_value(setting.var, parts, secrets)) if parts else '""'

@@ -72,7 +72,7 @@ def document(result) -> dict:
             "tool": {"driver": {"name": "fly-cluster-lint", "version": __version__, "semanticVersion": __version__,
                                 "informationUri": "https://github.com/fly-cluster-lint/fly-cluster-lint",
                                 "rules": descriptors}},
-            "originalUriBaseIds": {"%SRCROOT%": {"uri": Path(os.getcwd()).as_uri() + "/"}},
+            "originalUriBaseIds": {"%SRCROOT%": {"uri": Path(_root()).as_uri() + "/"}},
             "columnKind": "unicodeCodePoints",
             "results": results,
         }],
@@ -101,10 +101,20 @@ def _fixes(diagnostic, result) -> list:
     }]
 
 
+def _root() -> str:
+    """%SRCROOT%: the repository root on GitHub Actions (GITHUB_WORKSPACE), else the working directory."""
+    workspace = os.environ.get("GITHUB_WORKSPACE")
+    return os.path.realpath(workspace) if workspace else os.getcwd()
+
+
 def _uri(file: str) -> str:
-    """A URI reference for a displayed path: every byte of the real name percent-encoded as needed."""
+    """A URI reference for a displayed path, relative to %SRCROOT%: every byte of the real name
+    percent-encoded as needed."""
     from urllib.parse import quote
 
+    from fly_cluster_lint.paths import repository_path
+
+    file = repository_path(file)
     raw = os.fsencode(file) if os.name != "nt" else file.encode("utf-8", "surrogateescape")
     if os.path.isabs(file):
         if os.name == "nt":
