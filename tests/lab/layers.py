@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
 import shutil
 try:
     import tomllib
@@ -37,29 +38,12 @@ SECRET_VALUES = {
 }
 DEFAULT_SECRET = "lab-secret-value"
 
-# Facts about an image or a machine that the files the lab reads cannot tell, per golden case.
+# Facts about an image or a machine that the files the lab reads cannot tell, per golden case. (Whether the
+# image gets rel/ and what it starts are read from the Dockerfile and fly.toml: `rel_in_image`, `image_starts`.)
 CASE_FACTS: dict[str, dict] = {
-    "fcl004-copied-after-release": {
-        "rel_in_image": False,
-        "why": "the builder runs `mix release` before `COPY rel rel`, so the image gets Mix's default env.sh",
-    },
-    "fcl004-dockerignore": {
-        "rel_in_image": False,
-        "why": "`.dockerignore` excludes rel/, so the image gets Mix's default env.sh",
-    },
-    "fcl004-rel-not-copied": {
-        "rel_in_image": False,
-        "why": "the builder never copies rel/, so the image gets Mix's default env.sh",
-    },
     "fcl401-env-sh-fallback-export": {
         "env_oracle_skip": "env.sh reads the cookie from /etc/cookie, a file of the image that the lab machines do "
         "not have (without it `cat` fails, RELEASE_COOKIE is empty and the script falls back to releases/COOKIE)",
-        "why": "the image has /etc/cookie",
-    },
-    "fcl602-phx-server": {
-        "start": "mix",
-        "why": "the final stage runs `mix phx.server`; the lab runs the probe with `mix run --no-halt` as if the "
-        "image had Mix (the real runner image has no `mix` at all and the machine would not start)",
     },
 }
 
@@ -105,6 +89,8 @@ class Target:
 
     @property
     def start(self) -> str:
+        """"release", "mix", "script:<repo path>" (a repository script that execs the release) or
+        "missing:<command>" (the image as written has nothing to run)."""
         return self.facts.get("start", "release")
 
 
@@ -150,7 +136,7 @@ def case_touches(case: Path) -> list[str]:
 def targets_of(kind: str, name: str, root: Path) -> list[Target]:
     """Every (toml, release) pair under root. A toml with `[build] image` deploys something else: skipped."""
     targets = []
-    tomls = sorted(p for p in root.rglob("*.toml") if p.name.startswith("fly") and ".fly-cluster-lint" not in p.name)
+    tomls = sorted(p for p in root.rglob("*.toml") if _is_fly_config(p))
     for toml in tomls:
         try:
             data = tomllib.loads(toml.read_text(encoding="utf-8"))
@@ -163,6 +149,22 @@ def targets_of(kind: str, name: str, root: Path) -> list[Target]:
         target_id = f"{kind}/{name}" + ("" if len(tomls) == 1 else f":{toml.relative_to(root).as_posix()}")
         targets.append(_target(kind, target_id, root, toml, data))
     return targets
+
+
+FLY_SECTIONS = ("build", "env", "http_service", "services", "deploy", "processes", "vm", "primary_region")
+
+
+def _is_fly_config(path: Path) -> bool:
+    """`fly*.toml`, or another .toml with an `app` key and a Fly section (as `deploy/fly/prod.toml`)."""
+    if path.name == ".fly-cluster-lint.toml" or any(part in ("deps", "_build", "node_modules") for part in path.parts):
+        return False
+    if path.name.startswith("fly"):
+        return True
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError):
+        return False
+    return "app" in data and any(key in data for key in FLY_SECTIONS)
 
 
 def _broken(kind: str, name: str, root: Path, toml: Path, problem: str) -> Target:
@@ -192,7 +194,19 @@ def _target(kind: str, target_id: str, root: Path, toml: Path, data: dict) -> Ta
     else:
         dockerfile = None
     name = target_id.split("/", 1)[1].split(":", 1)[0]
-    facts = CASE_FACTS.get(name, {}) if kind == "case" else {}
+    facts = dict(CASE_FACTS.get(name, {})) if kind == "case" else {}
+    if dockerfile is not None and problem is None:
+        text = dockerfile.read_text(encoding="utf-8")
+        templates = mix_dir / templates_path
+        contexts = [toml.parent, root, dockerfile.parent, mix_dir]
+        ignore = next((c / ".dockerignore" for c in contexts if (c / ".dockerignore").is_file()), None)
+        copied, why = rel_in_image(text, ignore.read_text() if ignore else "", templates, contexts)
+        facts.setdefault("rel_in_image", copied)
+        facts.setdefault("rel_why", why)
+        starts = image_starts(text, data, contexts, release)
+        facts.setdefault("start", starts[0].kind)
+        facts.setdefault("start_b", starts[-1].kind)
+        facts.setdefault("start_why", "; ".join(dict.fromkeys(st.why for st in starts)))
     return Target(
         id=target_id, kind=kind, root=root, toml=toml, app=app, region=region, toml_env=toml_env,
         dockerfile=dockerfile, docker_env=docker_env, mix_dir=mix_dir, release=release, version=version,
@@ -395,7 +409,7 @@ def dockerfile_final_env(text: str) -> dict[str, str]:
                 for word in _words(rest, variables):
                     key, eq, value = word.partition("=")
                     if not eq:
-                        raise DockerfileError(f"ENV {word} has no value")
+                        raise DockerfileError(f"ENV word {word!r} is not NAME=value")
                     stage["env"][key] = value
             else:
                 key, _, value = rest.strip().partition(" ")
@@ -405,44 +419,198 @@ def dockerfile_final_env(text: str) -> dict[str, str]:
     return stages[-1]["env"]
 
 
-def dockerfile_start(text: str) -> list[str]:
-    """The final stage's ENTRYPOINT + CMD (exec form only, as written), for the record."""
-    entry, cmd = [], []
+def _stages(text: str) -> list[dict]:
+    """Every stage: its name, the stage it starts FROM (if an earlier stage) and its instructions."""
+    stages: list[dict] = []
     for line in _logical_lines(text):
         parts = line.strip().split(None, 1)
-        if parts[0].upper() == "FROM":
-            entry, cmd = [], []
-        elif parts[0].upper() in ("CMD", "ENTRYPOINT") and len(parts) > 1:
-            value = re.findall(r'"((?:[^"\\]|\\.)*)"', parts[1]) if parts[1].lstrip().startswith("[") else [parts[1]]
-            if parts[0].upper() == "CMD":
+        instruction, rest = parts[0].upper(), (parts[1] if len(parts) > 1 else "")
+        if instruction == "FROM":
+            words = [w for w in rest.split() if not w.startswith("--")]
+            image = words[0] if words else ""
+            name = words[2].lower() if len(words) >= 3 and words[1].lower() == "as" else None
+            parent = next((st for st in stages if st["name"] and st["name"] == image.lower()), None)
+            stages.append({"name": name, "parent": parent, "steps": []})
+        elif stages:
+            stages[-1]["steps"].append((instruction, rest))
+    return stages
+
+
+def _copy_args(rest: str) -> tuple[list[str], list[str]]:
+    """(flags, paths) of a COPY/ADD; the last path is the destination."""
+    rest = rest.strip()
+    if rest.startswith("["):
+        words = re.findall(r'"((?:[^"\\]|\\.)*)"', rest)
+        return [], words
+    words = rest.split()
+    return [w for w in words if w.startswith("--")], [w for w in words if not w.startswith("--")]
+
+
+def rel_in_image(text: str, dockerignore: str, templates: Path, contexts: list[Path]) -> tuple[bool, str]:
+    """Does the stage that builds the release get the templates folder before its last RUN (the release step:
+    `mix release`, or a script, `just`/`make` target that runs it)? And does .dockerignore keep it?"""
+    stages = _stages(text)
+    if not stages:
+        return True, "no stages"
+    final = stages[-1]
+    source = None
+    for instruction, rest in final["steps"]:
+        match = re.search(r"--from=(\S+)", rest) if instruction == "COPY" else None
+        if match:
+            source = next((st for st in stages if st["name"] == match.group(1).lower()), None)
+    if source is None:
+        source = next((st for st in stages if any("mix release" in r for i, r in st["steps"] if i == "RUN")), final)
+    steps = []
+    chain = source
+    while chain is not None:
+        steps = chain["steps"] + steps
+        chain = chain["parent"]
+    runs = [i for i, (instruction, _) in enumerate(steps) if instruction == "RUN"]
+    if not runs:
+        return True, "the builder stage runs nothing"
+    wanted = set()
+    for context in contexts:
+        try:
+            wanted.add(templates.resolve().relative_to(context.resolve()).as_posix())
+        except ValueError:
+            continue
+    copied = False
+    for instruction, rest in steps[: runs[-1]]:
+        if instruction not in ("COPY", "ADD"):
+            continue
+        flags, paths = _copy_args(rest)
+        if any(f.startswith("--from") for f in flags):
+            continue
+        for path in paths[:-1]:
+            norm = path.strip().rstrip("/")
+            norm = norm[2:] if norm.startswith("./") else norm
+            if norm in (".", "") or any(w == norm or w.startswith(norm + "/") for w in wanted):
+                copied = True
+    if not copied:
+        return False, "the stage that builds the release never copies " + " or ".join(sorted(wanted)) + \
+            " before its release step"
+    top = {w.split("/")[0] for w in wanted} | wanted
+    excluded = False
+    for line in dockerignore.splitlines():
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        negate = line.startswith("!")
+        pattern = line[1:] if negate else line
+        pattern = pattern.strip("/").removesuffix("/**")
+        if pattern in top:
+            excluded = not negate
+    if excluded:
+        return False, ".dockerignore excludes the templates folder"
+    return True, "copied before the release step"
+
+
+@dataclass
+class ImageStart:
+    """What a machine runs: the release, Mix, a repository script in front of the release, or nothing."""
+
+    kind: str  # "release", "mix", "script:<repo path>" or "missing:<command>"
+    why: str
+
+
+def _command(value) -> list[str]:
+    if isinstance(value, list):
+        return [str(v) for v in value]
+    if isinstance(value, str):
+        return shlex.split(value)
+    return []
+
+
+def image_starts(text: str, toml: dict, contexts: list[Path], release: str) -> list[ImageStart]:
+    """Per process group (the first two), what the image starts: the final stage's ENTRYPOINT + CMD, with
+    fly.toml `[experimental] cmd/entrypoint` and `[processes]` commands in place of CMD."""
+    stages = _stages(text)
+    entry, cmd, workdir, copies = [], [], "/", {}
+    chain, steps = (stages[-1] if stages else None), []
+    while chain is not None:
+        steps = chain["steps"] + steps
+        chain = chain["parent"]
+    for instruction, rest in steps:
+        if instruction == "WORKDIR":
+            path = rest.strip().strip('"')
+            workdir = path if path.startswith("/") else workdir.rstrip("/") + "/" + path
+        elif instruction in ("CMD", "ENTRYPOINT"):
+            value = re.findall(r'"((?:[^"\\]|\\.)*)"', rest) if rest.lstrip().startswith("[") else \
+                ["/bin/sh", "-c", rest.strip()]
+            if instruction == "CMD":
                 cmd = value
             else:
-                entry = value
-    return entry + cmd
+                entry, cmd = value, []
+        elif instruction == "COPY":
+            flags, paths = _copy_args(rest)
+            if any(f.startswith("--from") for f in flags) or len(paths) < 2:
+                continue
+            dest = paths[-1]
+            dest = dest if dest.startswith("/") else workdir.rstrip("/") + "/" + dest
+            for src in paths[:-1]:
+                target = dest.rstrip("/") + "/" + Path(src).name if dest.endswith("/") or dest.endswith("/.") \
+                    or len(paths) > 2 else dest
+                copies[target.replace("/./", "/")] = src
+    experimental = toml.get("experimental") or {}
+    if experimental.get("entrypoint"):
+        entry = _command(experimental["entrypoint"])
+    if experimental.get("cmd"):
+        cmd = _command(experimental["cmd"])
+    processes = toml.get("processes")
+    groups = [(name, _command(command)) for name, command in processes.items()] \
+        if isinstance(processes, dict) and processes else [("", cmd)]
+    return [_classify(entry + group_cmd, copies, contexts, release, workdir, name) for name, group_cmd in groups[:2]]
 
 
-def env_text(path: Path) -> str:
-    return path.read_bytes().decode("utf-8", errors="surrogateescape")
+_SYSTEM = {"sh", "bash", "dash", "env", "exec"}
+
+
+def _classify(argv: list[str], copies: dict, contexts: list[Path], release: str, workdir: str,
+              group: str) -> ImageStart:
+    label = (f"[processes] {group}: " if group else "") + " ".join(argv)
+    while argv and Path(argv[0]).name in ("tini", "dumb-init"):
+        argv = argv[1:]
+        while argv and argv[0].startswith("-"):
+            argv = argv[1:]
+    if not argv:
+        return ImageStart("release", f"{label}: nothing to run (the lab starts the release)")
+    head = Path(argv[0]).name
+    if head in ("sh", "bash", "dash") and len(argv) > 2 and argv[1] == "-c":
+        if re.search(r"(^|[\s;&|])(\S*/)?(mix|iex)\b", argv[2]):
+            return ImageStart("mix", f"{label}: runs Mix, not the release")
+        return ImageStart("release", f"{label}: a shell command (the lab starts the release)")
+    if head in ("mix", "iex", "elixir"):
+        return ImageStart("mix", f"{label}: runs Mix, not the release")
+    if argv[0].startswith("/") and Path(argv[0]).parent.name == "bin" and (
+            Path(argv[0]).name in (release, "server") or argv[0].startswith(workdir.rstrip("/") + "/bin/")):
+        return ImageStart("release", f"{label}: the release")
+    path = argv[0] if argv[0].startswith("/") else None
+    if path in copies:
+        for context in contexts:
+            script = context / copies[path]
+            if script.is_file():
+                body = script.read_text(errors="replace")
+                if re.search(r'exec\s+"\$@"', body):
+                    rest = _classify(argv[1:], copies, contexts, release, workdir, group)
+                    if rest.kind != "release":
+                        return rest
+                    return ImageStart(f"script:{script}", f"{label}: the repository's {copies[path]}, then the release")
+                if re.search(r"(^|\s)(exec\s+)?(mix|iex)\b", body, re.M):
+                    return ImageStart("mix", f"{label}: the repository's {copies[path]} runs Mix")
+                return ImageStart("release", f"{label}: the repository's {copies[path]} (the lab starts the release)")
+    if head in _SYSTEM:
+        return ImageStart("release", f"{label}: (the lab starts the release)")
+    return ImageStart(f"missing:{argv[0]}", f"{label}: the image has no {argv[0]} (no COPY puts it there"
+                      + ("" if argv[0].startswith("/") else "; a bare name is looked up in PATH") + ")")
 
 
 def is_env_layer_path(rel: str) -> bool:
-    """Files whose content only changes the environment layers (not the Elixir code or its deps)."""
+    """Files whose content only changes the environment layers or the image's build and start, which the lab
+    reads (not the Elixir code or its deps)."""
     return (
         rel.startswith("rel/")
         or rel.startswith("deploy/rel/")
-        or rel in ("Dockerfile", ".dockerignore", ".fly-cluster-lint.toml")
+        or rel in ("Dockerfile", ".dockerignore", ".fly-cluster-lint.toml", "justfile", "Justfile", "Makefile")
+        or rel.startswith(("scripts/", "docker/"))  # build steps and entrypoint scripts the image readers follow
         or (rel.startswith("fly") and rel.endswith(".toml"))
     )
-
-
-def lab_env_base(workdir: Path) -> dict[str, str]:
-    """What `env -i` keeps: a PATH as in a Debian image, a HOME, and a UTF-8 LANG (images may override it)."""
-    return {
-        "PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-        "HOME": str(workdir),
-        "LANG": "C.UTF-8",
-    }
-
-
-def relpath(path: Path, start: Path) -> str:
-    return os.path.relpath(path, start)

@@ -19,6 +19,7 @@ VARIABLES = ["ERL_AFLAGS", "ERL_FLAGS", "ERL_ZFLAGS", "ELIXIR_ERL_OPTIONS", "ECT
 PROTO_VARIABLES = ["ERL_AFLAGS", "ERL_FLAGS", "ERL_ZFLAGS", "ELIXIR_ERL_OPTIONS"]
 COOKIE_FROM_ENV = "RELEASE_COOKIE from the environment"
 COOKIE_FROM_FILE = "releases/COOKIE"
+COOKIE_OTHER = "something other than RELEASE_COOKIE"
 
 # Rules whose outcome the probe exercises through the environment layers alone, and rules about the Elixir side
 # (supervision tree, config files, deps), which the probe replaces by the Phoenix template's wiring.
@@ -67,7 +68,8 @@ def fixture_apps_and_regions() -> tuple[list[str], list[str]]:
     from .layers import tomllib
 
     apps, regions = set(), set()
-    for toml in [*layers.FIXTURES.rglob("fly*.toml"), *layers.EXAMPLES.rglob("fly*.toml")]:
+    for toml in [p for folder in (layers.FIXTURES, layers.EXAMPLES) for p in folder.rglob("*.toml")
+                 if layers._is_fly_config(p)]:
         try:
             data = tomllib.loads(toml.read_text())
         except (tomllib.TOMLDecodeError, UnicodeDecodeError):
@@ -94,70 +96,90 @@ class Prepared:
     touches: list[str] = field(default_factory=list)
     mode: str = "dns_cluster"
     mode_note: str = ""
+    linter_error: str | None = None
 
     @property
     def id(self) -> str:
         return self.target.id
 
 
-def prepare_all(root: Path, lab: machinery.Lab) -> dict[str, Prepared]:
-    """Lay out every fixture, run the linter once for `env` and once for `check` over all of them, render
-    every template in one `elixir` call, and build each target's two-machine boot."""
-    targets: list[layers.Target] = []
-    touches: dict[str, list[str]] = {}
-    for case in layers.case_dirs():
-        dest = layers.layout_case(case, root / "case" / case.name)
-        for target in layers.targets_of("case", case.name, dest):
-            targets.append(target)
-            touches[target.id] = layers.case_touches(case)
-    for kind, folder in (("project", layers.PROJECTS), ("example", layers.EXAMPLES)):
-        for source in sorted(p for p in folder.iterdir() if p.is_dir()):
-            dest = root / kind / source.name
-            shutil.copytree(source, dest)
-            targets.extend(layers.targets_of(kind, source.name, dest))
+class Preparation:
+    """Every target laid out, rendered and turned into its boot at once; the linter runs meanwhile (it is the
+    slow part) and `finish()` attaches its output, so the boots need not wait for it."""
 
-    roots = sorted({t.root for t in targets})
-    with ThreadPoolExecutor(2) as pool:
-        env_future = pool.submit(_lint, ["env", "--format", "json", "--no-cache"], roots, root)
-        check_future = pool.submit(_lint, ["--format", "json", "--no-cache", "--fail-on", "never"], roots, root)
+    def __init__(self, root: Path, lab: machinery.Lab) -> None:
+        self.root = root
+        targets: list[layers.Target] = []
+        touches: dict[str, list[str]] = {}
+        for case in layers.case_dirs():
+            dest = layers.layout_case(case, root / "case" / case.name)
+            for target in layers.targets_of("case", case.name, dest):
+                targets.append(target)
+                touches[target.id] = layers.case_touches(case)
+        for kind, folder in (("project", layers.PROJECTS), ("example", layers.EXAMPLES)):
+            for source in sorted(p for p in folder.iterdir() if p.is_dir()):
+                dest = root / kind / source.name
+                shutil.copytree(source, dest)
+                targets.extend(layers.targets_of(kind, source.name, dest))
+        roots = sorted({t.root for t in targets})
+        for folder in roots:
+            # each laid-out target is a repository of its own, as a user's project is: without this marker the
+            # linter takes the folder above all of them for the repository root, and one run over all targets
+            # costs about ten times more (the output is the same)
+            (folder / ".git").mkdir(exist_ok=True)
+        self.pool = ThreadPoolExecutor(2)
+        self.env_future = self.pool.submit(_lint, ["env", "--format", "json", "--no-cache"], roots, root)
+        self.check_future = self.pool.submit(_lint, ["--format", "json", "--no-cache", "--fail-on", "never"], roots,
+                                             root)
         jobs, release_specs = _render_jobs(targets, root / "rendered")
         versions, errors = machinery.render_templates(jobs, root / "rendered")
-        env_out, check_out = env_future.result(), check_future.result()
-    lab.versions.update(versions)
+        lab.versions.update(versions)
+        self.prepared: dict[str, Prepared] = {}
+        for target in targets:
+            spec, render_errors = release_specs.get(target.id, (None, []))
+            if spec is not None:
+                folder = str(root / "rendered" / _safe(target.id)) + os.sep
+                errors_here = [errors[p] for p in errors if str(p).startswith(folder)]
+                if errors_here:
+                    render_errors = render_errors + errors_here
+                    spec = None
+                else:
+                    spec = _read_rendered(spec)
+            mode, note = PROBE_MODES.get(target.id, ("dns_cluster", ""))
+            item = Prepared(target=target, env_json=None, diagnostics=[], release=spec, render_errors=render_errors,
+                            scenario=None, touches=touches.get(target.id, []), mode=mode, mode_note=note)
+            if spec is not None and target.problem is None:
+                item.scenario = target_scenario(item, pair=boots_two_machines(item))
+            self.prepared[target.id] = item
 
-    env_by_toml = {(root / a["fly_toml"]).resolve(): a for a in env_out["apps"]}
-    diags_by_toml: dict[Path, list[dict]] = {}
-    for diag in check_out["diagnostics"]:
-        if diag.get("app"):
-            diags_by_toml.setdefault((root / diag["app"]).resolve(), []).append(diag)
+    def finish(self) -> dict[str, Prepared]:
+        linter_error = None
+        try:
+            env_out, check_out = self.env_future.result(), self.check_future.result()
+        except RuntimeError as error:  # the linter is broken: the oracles fail, the symptom scenarios still run
+            linter_error = str(error)
+            env_out, check_out = {"apps": []}, {"diagnostics": []}
+        self.pool.shutdown()
+        env_by_toml = {(self.root / a["fly_toml"]).resolve(): a for a in env_out["apps"]}
+        diags_by_toml: dict[Path, list[dict]] = {}
+        for diag in check_out["diagnostics"]:
+            if diag.get("app"):
+                diags_by_toml.setdefault((self.root / diag["app"]).resolve(), []).append(diag)
+        for item in self.prepared.values():
+            item.env_json = env_by_toml.get(item.target.toml.resolve())
+            item.diagnostics = diags_by_toml.get(item.target.toml.resolve(), [])
+            item.linter_error = linter_error
+        return self.prepared
 
-    prepared = {}
-    for target in targets:
-        spec, render_errors = release_specs.get(target.id, (None, []))
-        if spec is not None:
-            folder = str(root / "rendered" / _safe(target.id)) + os.sep
-            errors_here = [errors[p] for p in errors if str(p).startswith(folder)]
-            if errors_here:
-                render_errors = render_errors + errors_here
-                spec = None
-            else:
-                spec = _read_rendered(spec)
-        mode, note = PROBE_MODES.get(target.id, ("dns_cluster", ""))
-        item = Prepared(
-            target=target,
-            env_json=env_by_toml.get(target.toml.resolve()),
-            diagnostics=diags_by_toml.get(target.toml.resolve(), []),
-            release=spec,
-            render_errors=render_errors,
-            scenario=None,
-            touches=touches.get(target.id, []),
-            mode=mode,
-            mode_note=note,
-        )
-        if spec is not None and target.problem is None:
-            item.scenario = target_scenario(item, pair=verdict_eligibility(item)[0])
-        prepared[target.id] = item
-    return prepared
+
+def boots_two_machines(item: Prepared) -> bool:
+    """Both machines for the targets the verdict oracle may judge (decided from the files, before the linter
+    has answered); machine `a` alone for golden cases that change the Elixir side."""
+    if item.target.kind != "case":
+        return True
+    name = item.target.id.split("/", 1)[1]
+    other = [p for p in item.touches if not layers.is_env_layer_path(p)]
+    return not other or (other == ["mix.exs"] and name in MIX_EXS_ENV_ONLY)
 
 
 def _lint(args: list[str], roots: list[Path], cwd: Path) -> dict:
@@ -207,7 +229,8 @@ def target_scenario(item: Prepared, pair: bool) -> machinery.Scenario:
     machines = [
         machinery.MachineSpec(
             machine=m, release=item.release, env=target.layered_env(),
-            fly=machinery.fly_variables(target.app, m, target.region), start=target.start, probe=probe,
+            fly=machinery.fly_variables(target.app, m, target.region),
+            start=target.facts.get("start_b", target.start) if m == "b" else target.start, probe=probe,
         )
         for m in (("a", "b") if pair else ("a",))
     ]
@@ -237,11 +260,13 @@ def linter_claims(env_json: dict, expanded: dict[str, str | None]) -> dict[str, 
         value, layer = var.get("value"), var.get("layer")
         claim = {"value": value, "layer": layer, "exported": var.get("exported"), "shown": value}
         if name == "RELEASE_COOKIE":
-            claim["vm"] = None if value is None else (COOKIE_FROM_FILE if layer == "release default" else COOKIE_FROM_ENV)
+            claim["vm"] = None if value is None else (
+                COOKIE_FROM_FILE if layer == "release default" else
+                COOKIE_OTHER if layer == "vm.args.eex" else COOKIE_FROM_ENV)
         elif value is None or not var.get("exported", True):
             claim["vm"] = None
-        elif value in ("****",) or value.startswith("(Fly secret"):
-            claim["vm"] = "(set)"
+        elif layer == "secret" or value == "****" or value.startswith("(Fly secret"):
+            claim["vm"] = "(set)"  # a masked or declared secret: the lab can only say that it is set
         else:
             claim["vm"] = expanded.get(name, value)
         claims[name] = claim
@@ -257,7 +282,7 @@ def expansions_needed(env_json: dict) -> dict[str, tuple[str, str]]:
         value, layer = var.get("value"), var.get("layer")
         if value is None or var["name"] == "RELEASE_COOKIE" or value == "****" or value.startswith("("):
             continue
-        if layer == "env.sh.eex" and ("$" in value or "`" in value):
+        if layer in ("env.sh.eex", "entrypoint script") and ("$" in value or "`" in value):
             needed[var["name"]] = ("shell", value)
         elif layer == "Dockerfile" and "$" in value:
             needed[var["name"]] = ("docker", value)
@@ -336,7 +361,8 @@ def symptom_check(code: str, result: machinery.ScenarioResult, item: Prepared) -
     if code in ("FCL101", "FCL103"):
         if not boot:
             return False, f"did not boot: {fail_text}"
-        ok = boot["proto_dist"] is None and all(s.startswith("0.0.0.0") for s in boot["listen_sockets"]) and not a.peers
+        ipv6 = ["inet6_tcp"] in (boot["proto_dist"] or [])
+        ok = not ipv6 and all(s.startswith("0.0.0.0") for s in boot["listen_sockets"]) and not a.peers
         return ok, f"proto_dist={boot['proto_dist_inspect']}, listening on {boot['listen_sockets']}, peers={a.peers}"
     if code == "FCL102":
         if not boot:
@@ -397,9 +423,10 @@ def symptom_check(code: str, result: machinery.ScenarioResult, item: Prepared) -
     if code == "FCL001":
         return (not a.booted), f"booted={a.booted}: {fail_text}"
     if code == "FCL602":
-        if not boot:
+        if failed:
             return False, f"did not boot: {fail_text}"
-        return (not boot["alive"]) and not a.peers, f"node={boot['node']}, alive={boot['alive']}"
+        alone = [m.node for m in (a, b) if not m.report["boot"]["alive"]]
+        return bool(alone) and not result.clustered, f"not distributed: {alone}; a peers={a.peers}"
     return None, "no runtime symptom exercised"
 
 
@@ -437,7 +464,11 @@ def compare_env(item: Prepared, result: machinery.ScenarioResult, expanded: dict
     notes: list[str] = []
     if vm["env"] is None:
         output = " | ".join(_interesting(result["a"].output)) or result["a"].output.strip()[-300:]
-        diffs.append(Difference("(boot)", "the release starts with the values it lists", vm["source"], output))
+        if item.env_json.get("aborted"):
+            notes.append(f"the release script stops before the VM starts, as `env` says "
+                         f"({item.env_json['aborted']['reason']}): {output}")
+        else:
+            diffs.append(Difference("(boot)", "the release starts with the values it lists", vm["source"], output))
         return diffs, notes, vm
     if not vm["booted"]:
         notes.append(f"the VM did not boot: {' | '.join(_interesting(result['a'].output))}; compared with what "
@@ -459,14 +490,14 @@ def compare_env(item: Prepared, result: machinery.ScenarioResult, expanded: dict
             diffs.append(Difference(name, f"{shown}", str(got) if got is not None else "(unset)",
                                     f"linter layer: {layer}" + ("" if exported in (None, True) else ", not exported")))
     values = {name: claims.get(name, {}).get("vm") for name in PROTO_VARIABLES}
-    implied = implied_proto_dist(values, item.release.vm_args if item.target.start == "release" else None)
+    implied = implied_proto_dist(values, item.release.vm_args if item.target.start != "mix" else None)
     if vm["booted"]:
         got = vm["proto_dist"]
         if (implied or None) != (got or None):
             diffs.append(Difference("-proto_dist", str(implied), str(got),
                                     "implied by the linter's ERL_*/ELIXIR_ERL_OPTIONS values and rel/vm.args.eex"))
     distribution = claims.get("RELEASE_DISTRIBUTION", {}).get("vm")
-    mode = implied_mode(distribution) if item.target.start == "release" else "none"
+    mode = implied_mode(distribution) if item.target.start != "mix" else "none"
     got_mode = vm["mode"]
     if vm["booted"] and got_mode == "none" and mode in ("longnames", "shortnames"):
         record = result["a"].start_exec
@@ -486,7 +517,10 @@ def verdict_eligibility(item: Prepared) -> tuple[bool, str]:
     if target.problem:
         return False, target.problem
     if item.release is None:
-        return False, "the templates do not render: " + " ".join(item.render_errors)[:300]
+        return False, ("the templates do not render with EEx (`mix release` would stop the same way): "
+                       + " ".join(item.render_errors)[:200])
+    if target.start.startswith("missing:"):
+        return False, "the image as written cannot start: " + target.facts.get("start_why", "")
     errors = errors_of(item.diagnostics)
     if target.kind == "case":
         name = target.id.split("/", 1)[1]

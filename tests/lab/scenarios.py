@@ -42,6 +42,20 @@ def env_sh(*, query: str | None = QUERY, node: str | None = NODE, aflags: str | 
 FLY_ENV_SH = env_sh()
 
 
+def case_file(case: str, path: str) -> str:
+    return (layers.CASES / case / "files" / path).read_text()
+
+
+def case_sh(case: str) -> str:
+    """A golden case's rel/env.sh.eex rendered for `hello` 0.1.0 (its only EEx is @release.name/.version). A
+    scenario built from it is the same boot as the environment and verdict oracles' boot of that case, so the
+    lab runs it once."""
+    text = (layers.CASES / case / "files" / "rel" / "env.sh.eex").read_text()
+    text = text.replace("<%= @release.name %>", RELEASE).replace("<%= @release.version %>", "0.1.0")
+    assert "<%" not in text, f"{case}: unexpected EEx"
+    return text
+
+
 @lru_cache(maxsize=None)
 def base_target() -> layers.Target:
     return layers.targets_of("case", "base", layers.BASE)[0]
@@ -152,8 +166,7 @@ def _builders():
         "baseline": lambda: pair("baseline", actions=REMOTE),
         "default_env_sh": lambda: pair("default_env_sh", sh=None),
         "fcl001_env_sh_syntax": lambda: one("fcl001_env_sh_syntax", sh=FLY_ENV_SH.replace("fi\n", "", 1)),
-        "fcl005_double_brackets": lambda: pair(
-            "fcl005_double_brackets", sh=env_sh(guard='if [[ -n "$FLY_APP_NAME" ]]; then')),
+        "fcl005_double_brackets": lambda: pair("fcl005_double_brackets", sh=case_sh("fcl005-double-brackets")),
         "fcl005_source": lambda: one("fcl005_source", sh=FLY_ENV_SH + "source /etc/profile\n"),
         "fcl005_function": lambda: one("fcl005_function", sh=FLY_ENV_SH + "function greet { echo hi; }\n"),
         "fcl006_not_exported": lambda: pair(
@@ -164,7 +177,7 @@ def _builders():
         "fcl006_release_vars": lambda: pair(
             "fcl006_release_vars", sh=env_sh(distribution=None, node=None, fallback=False,
                                              in_block=f"  RELEASE_NODE={NODE}\n", after='RELEASE_DISTRIBUTION="name"\n')),
-        "fcl101_missing": lambda: pair("fcl101_missing", sh=env_sh(aflags=None)),
+        "fcl101_missing": lambda: pair("fcl101_missing", sh=case_sh("fcl101-missing")),
         "fcl102_env_twice": lambda: pair(
             "fcl102_env_twice", sh=env_sh(in_block='  export ELIXIR_ERL_OPTIONS="-proto_dist inet6_tcp"\n')),
         "fcl102_env_and_vm_args": lambda: pair(
@@ -181,21 +194,19 @@ def _builders():
         "fcl104_vm_args_both": lambda: pair(
             "fcl104_vm_args_both", sh=env_sh(aflags=None), vm_args="-proto_dist inet6_tcp\n",
             remote_vm_args="-proto_dist inet6_tcp\n", actions=REMOTE),
-        "fcl201_sname_ipv6": lambda: pair("fcl201_sname_ipv6", sh=env_sh(distribution='"sname"')),
+        "fcl201_sname_ipv6": lambda: pair("fcl201_sname_ipv6", sh=case_sh("fcl201-sname")),
         "fcl201_sname_dotted": lambda: one(
             "fcl201_sname_dotted", sh=env_sh(distribution='"sname"', node='"${FLY_APP_NAME}@${FLY_APP_NAME}.internal"')),
-        "fcl201_invalid_value": lambda: one("fcl201_invalid_value", sh=env_sh(distribution='"Name"')),
-        "fcl201_missing": lambda: pair("fcl201_missing", sh=env_sh(distribution=None)),
-        "fcl202_missing": lambda: one("fcl202_missing", sh=env_sh(node=None, fallback=False)),
+        "fcl201_invalid_value": lambda: pair("fcl201_invalid_value", sh=case_sh("fcl201-invalid-value")),
+        "fcl201_missing": lambda: pair("fcl201_missing", sh=case_sh("fcl201-missing")),
+        "fcl202_missing": lambda: pair("fcl202_missing", sh=case_sh("fcl202-missing")),
         "fcl203_hostname": lambda: pair(
             "fcl203_hostname", sh=env_sh(node='"${FLY_APP_NAME}@$(hostname)"'), deadline=16.0),
         "fcl203_internal_name": lambda: pair(
             "fcl203_internal_name", sh=env_sh(node='"${FLY_APP_NAME}-${FLY_IMAGE_REF##*-}@${FLY_APP_NAME}.internal"'),
             deadline=16.0),
-        "fcl203_fly_local_6pn": lambda: pair(
-            "fcl203_fly_local_6pn", sh=env_sh(node='"${FLY_APP_NAME}@$(grep fly-local-6pn /etc/hosts | cut -f 1)"')),
-        "fcl204_machine_id": lambda: pair(
-            "fcl204_machine_id", sh=env_sh(node='"${FLY_APP_NAME}-${FLY_MACHINE_ID}@${FLY_PRIVATE_IP}"')),
+        "fcl203_fly_local_6pn": lambda: pair("fcl203_fly_local_6pn", sh=case_sh("fcl203-fly-local-6pn")),
+        "fcl204_machine_id": lambda: pair("fcl204_machine_id", sh=case_sh("fcl204-machine-id")),
         "fcl204_two_deploys": lambda: pair("fcl204_two_deploys", b={"deploy": machinery.OTHER_DEPLOY_ID}),
         "fcl205_fly_toml": lambda: one(
             "fcl205_fly_toml", sh=env_sh(node=None, fallback=False),
@@ -204,14 +215,14 @@ def _builders():
             "fcl205_dockerfile", sh=env_sh(node=None, fallback=False),
             env={**layers.dockerfile_final_env(DOCKERFILE_NODE_ENV), **base_target().toml_env,
                  **base_target().secret_values()}),
-        "fcl206_version": lambda: one("fcl206_version", sh=env_sh(node='"hello-0.1.0@${FLY_PRIVATE_IP}"')),
+        "fcl206_version": lambda: pair("fcl206_version", sh=case_sh("fcl206-version-in-basename")),
         "fcl206_leading_dash": lambda: one(
             "fcl206_leading_dash", sh=env_sh(node='"${APP_NAME}-${FLY_IMAGE_REF##*-}@${FLY_PRIVATE_IP}"')),
         "fcl207_vm_args_name": lambda: pair(
             "fcl207_vm_args_name", vm_args="## Customize flags given to the VM\n+sbwt none\n-name hello@127.0.0.1\n"),
         "fcl301_no_discovery": lambda: pair("fcl301_no_discovery", children="none"),
         "fcl302_missing_module": lambda: one("fcl302_missing_module", children="missing_module"),
-        "fcl303_query_unset": lambda: pair("fcl303_query_unset", sh=env_sh(query=None)),
+        "fcl303_query_unset": lambda: pair("fcl303_query_unset", sh=case_sh("fcl303-unset")),
         "fcl304_not_configured": lambda: pair(
             "fcl304_not_configured", runtime_exs=RUNTIME_EXS_TEMPLATE.format(query="")),
         "fcl305_other_key": lambda: pair(
@@ -220,15 +231,13 @@ def _builders():
         "fcl305_other_app": lambda: pair(
             "fcl305_other_app", runtime_exs=RUNTIME_EXS_TEMPLATE.format(query=QUERY_LINE.replace(
                 "config :probe_app,", "config :probe_app_web,"))),
-        "fcl306_txt_only": lambda: pair("fcl306_txt_only", sh=env_sh(query='"vms.${FLY_APP_NAME}.internal"')),
-        "fcl306_comma": lambda: pair(
-            "fcl306_comma", sh=env_sh(query='"${FLY_APP_NAME}.internal,global.${FLY_APP_NAME}.internal"')),
+        "fcl306_txt_only": lambda: pair("fcl306_txt_only", sh=case_sh("fcl306-txt-only")),
+        "fcl306_comma": lambda: pair("fcl306_comma", sh=case_sh("fcl306-comma-list")),
         "fcl306_empty": lambda: pair(
             "fcl306_empty", sh=env_sh(query=None), env=base_env(DNS_CLUSTER_QUERY="")),
-        "fcl306_flycast": lambda: pair("fcl306_flycast", sh=env_sh(query='"${FLY_APP_NAME}.flycast"')),
-        "fcl306_valid_forms": lambda: pair(
-            "fcl306_valid_forms", sh=env_sh(query='"top2.nearest.of.${FLY_APP_NAME}.internal"')),
-        "fcl307_other_app": lambda: pair("fcl307_other_app", sh=env_sh(query='"hello-production.internal"')),
+        "fcl306_flycast": lambda: pair("fcl306_flycast", sh=case_sh("fcl306-flycast")),
+        "fcl306_valid_forms": lambda: pair("fcl306_valid_forms", sh=case_sh("fcl306-valid-forms")),
+        "fcl307_other_app": lambda: pair("fcl307_other_app", sh=case_sh("fcl307-other-app")),
         "fcl308_dev_build": lambda: pair("fcl308_dev_build", build="dev"),
         "fcl311_basename_mismatch": lambda: pair("fcl311_basename_mismatch", children="dns_poll"),
         "fcl311_basename_match": lambda: pair(
@@ -263,6 +272,12 @@ def _builders():
             "fcl102_append_over_image", sh=env_sh(aflags='"$ERL_AFLAGS -proto_dist inet6_tcp"'),
             env=base_env(ERL_AFLAGS="-proto_dist inet6_tcp")),
         "fcl602_mix_run": lambda: pair("fcl602_mix_run", start="mix"),
+        "fcl207_setcookie": lambda: pair(
+            "fcl207_setcookie", vm_args=case_file("vm-args-setcookie-from-variable", "rel/vm.args.eex")),
+        "fcl101_unquoted_export": lambda: pair("fcl101_unquoted_export", sh=case_sh("proto-dist-unquoted-export")),
+        "fcl104_entrypoint_script": lambda: pair(
+            "fcl104_entrypoint_script", sh=case_sh("image-entrypoint-not-for-remote"), actions=REMOTE,
+            start="script:" + str(layers.CASES / "image-entrypoint-not-for-remote" / "files" / "scripts" / "start.sh")),
     }
 
 

@@ -58,6 +58,27 @@ def logged(machine: machinery.MachineResult, *needles: str) -> list[str]:
     return seen
 
 
+def dist_errors(*machines: machinery.MachineResult) -> list[str]:
+    """OTP's distribution error reports, without their log decoration: depending on whether Elixir's Logger is
+    already up when a connection arrives, the same report is printed as `[error] ** ... node :"n@h" ...` or as
+    OTP's `** ... node 'n@h' ...`."""
+    found = set()
+    for machine in machines:
+        for match in re.finditer(r"\*\* (Connection attempt from node|Cannot get connection id for node) "
+                                 r":?[\"']?([^\s\"']+)[\"']?( rejected\. Invalid challenge reply\.)?", machine.output):
+            found.add(f"** {match.group(1)} {match.group(2)}{match.group(3) or ''}")
+    return sorted(found)
+
+
+def rejections(result: machinery.ScenarioResult) -> list[str]:
+    """The receiver's cookie-mismatch report. Which side logs it (one or both) depends on whether the two
+    machines' attempts cross, so the message is recorded once, with the peer's name left out."""
+    messages = dist_errors(result["a"], result["b"])
+    expected = {f"** Connection attempt from node {node} rejected. Invalid challenge reply." for node in (NODE_A, NODE_B)}
+    assert messages and set(messages) <= expected, messages
+    return ["** Connection attempt from node <the other machine> rejected. Invalid challenge reply."]
+
+
 def quiet(result: machinery.ScenarioResult) -> bool:
     return all(not m.output.strip() for m in result.machines.values())
 
@@ -227,6 +248,19 @@ def test_fcl101_no_proto_dist_listens_on_ipv4_only_and_no_peer(lab, observe):
             "confirms")
 
 
+@pytest.mark.lab_scenarios("fcl101_unquoted_export")
+def test_fcl101_unquoted_export_leaves_proto_dist_without_value(lab, observe):
+    r = run(lab, "fcl101_unquoted_export")
+    a = r["a"]
+    assert not a.booted and a.exit_code == 1 and a.start_exec["env"]["ERL_AFLAGS"] == "-proto_dist"
+    messages = head(a.output, 1)
+    assert messages == ["Missing argument(s) for '-proto_dist'."]
+    observe("FCL101", "`export ERL_AFLAGS=-proto_dist inet6_tcp` (unquoted): dash exports ERL_AFLAGS=-proto_dist (and "
+            "an empty inet6_tcp); erl prints its usage and exits with status 1 before the VM starts", messages,
+            "Without the flag, Erlang distribution uses `inet_tcp` and the node listens on IPv4 only (`0.0.0.0`)",
+            "refutes for this form (the release does not start at all)")
+
+
 def _twice(lab, name: str):
     r = run(lab, name)
     a = boot(r["a"])
@@ -318,6 +352,23 @@ def test_fcl104_remote_works_with_both_vm_args_files_or_an_env_var(lab, observe)
             "confirms")
 
 
+@pytest.mark.lab_scenarios("fcl104_entrypoint_script")
+def test_fcl104_entrypoint_script_exports_do_not_reach_remote(lab, observe):
+    r = run(lab, "fcl104_entrypoint_script")
+    assert r.clustered and boot(r["a"])["env"]["ELIXIR_ERL_OPTIONS"] == "-proto_dist inet6_tcp"
+    assert action(r, "rpc").exit_code == 1 and action(r, "remote").exit_code == 1
+    messages = []
+    for command in ("rpc", "remote"):
+        lines = [line for line in action_lines(r, command) if line in BOOT_REFUSALS]
+        assert lines[:2] == ["Can't set long node name!", "Please check your configuration"], command
+        messages += lines[:1]
+    observe("FCL104", "RELEASE_NODE and ELIXIR_ERL_OPTIONS exported by the image's ENTRYPOINT script: the machines "
+            "cluster; `bin/hello rpc`/`remote` (run through fly ssh console, not through the entrypoint) get "
+            "neither: with RELEASE_DISTRIBUTION=name and RELEASE_NODE=hello their VM stops at boot", messages,
+            "`Could not contact remote node hello-...@fdaa:..., reason: :nodedown. Aborting...`",
+            "refutes the message for this form (the remote VM cannot even start: its node name has no host)")
+
+
 # ---------------------------------------------------------------------------------------------------------
 # FCL2xx
 
@@ -396,8 +447,8 @@ def test_fcl203_hostname_host_no_peer_and_self_connect_blocks(lab, observe):
     assert own["result"] == "false" and own["ms"] >= 5000
     assert attempts[f"hello@{B['address']}"]["result"] == "false"
     assert not r["a"].peers and not r["b"].peers
-    messages = logged(r["a"], "Cannot get connection id")
-    assert messages == [f"[error] ** Cannot get connection id for node :hello@{A['id']}"]
+    messages = dist_errors(r["a"])
+    assert messages == [f"** Cannot get connection id for node hello@{A['id']}"]
     observe("FCL203", "RELEASE_NODE=${FLY_APP_NAME}@$(hostname): no peer; connecting to the node's own 6PN "
             "address blocks a discovery round about 7 s and logs on the node itself", messages,
             "so a node named `app@hello.internal` or `app@<hostname>` is never reached: every attempt gets `pang`, "
@@ -411,8 +462,8 @@ def test_fcl203_internal_name_host_no_peer(lab, observe):
     a = boot(r["a"])
     assert a["node"] == f"hello-{machinery.DEPLOY_ID}@hello.internal"
     assert not r["a"].peers and not r["b"].peers
-    messages = logged(r["a"], "Cannot get connection id")
-    assert messages == [f"[error] ** Cannot get connection id for node :\"hello-{machinery.DEPLOY_ID}@hello.internal\""]
+    messages = dist_errors(r["a"])
+    assert messages == [f"** Cannot get connection id for node hello-{machinery.DEPLOY_ID}@hello.internal"]
     observe("FCL203", "RELEASE_NODE=...@${FLY_APP_NAME}.internal: boots, no peer; the self-connect logs an error",
             messages, "so a node named `app@hello.internal` or `app@<hostname>` is never reached: every attempt "
             "gets `pang`, nothing is logged, and `Node.list()` stays `[]`",
@@ -503,14 +554,29 @@ def test_fcl206_basename_starting_with_dash_boots_without_distribution(lab, obse
 
 
 @pytest.mark.lab_scenarios("fcl207_vm_args_name")
-def test_fcl207_name_in_vm_args(lab, observe):
+def test_fcl207_name_in_vm_args_loses_to_release_node(lab, observe):
     r = run(lab, "fcl207_vm_args_name")
     a = boot(r["a"])
-    observe("FCL207", f"-name hello@127.0.0.1 in vm.args.eex next to the release's --name: the VM runs as "
-            f"{a['node']} ({a['dist_mode']}); clustered={r.clustered}", [],
+    assert a["node"] == NODE_A and a["dist_mode"] == "longnames" and r.clustered
+    messages = logged(r["a"], "Multiple -name")
+    assert messages == [f'Multiple -name given to erl, using the first, "{NODE_A}"']
+    observe("FCL207", f"-name hello@127.0.0.1 in vm.args.eex next to the release's --name: erl warns and uses the "
+            f"first, RELEASE_NODE ({a['node']}); the machines cluster", messages,
+            "one that loses is dead config that misleads readers",
+            "confirms (on OTP 25 the vm.args -name loses, with a warning report at boot)")
+
+
+@pytest.mark.lab_scenarios("fcl207_setcookie")
+def test_fcl207_setcookie_in_vm_args_breaks_the_cluster(lab, observe):
+    r = run(lab, "fcl207_setcookie")
+    assert boot(r["a"])["cookie_source"] == "something other than RELEASE_COOKIE"
+    assert not r["a"].peers and not r["b"].peers
+    messages = rejections(r)
+    observe("FCL207", "`-setcookie ${RELEASE_COOKIE}` in vm.args.eex next to the release's --cookie: with two "
+            "-setcookie flags OTP 25 uses neither (it takes ~/.erlang.cookie, created with a random value when "
+            "missing), so two machines of one image reject each other", messages,
             "The VM then receives two conflicting values, and which one applies is up to Erlang's argument "
-            "handling", "confirms that one of the two silently wins (see outcome)")
-    assert a["node"] in (NODE_A, "hello@127.0.0.1")
+            "handling", "refutes (neither applies; clustering breaks, which a warning does not convey)")
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -593,9 +659,9 @@ def test_fcl306_txt_only_name_resolves_nothing(lab, observe):
 def test_fcl306_comma_joined_query_resolves_nothing(lab, observe):
     r = run(lab, "fcl306_comma")
     rnd = last_round(r["a"])
-    assert rnd["query"] == '"hello.internal,global.hello.internal"' and rnd["addresses"] == []
+    assert rnd["query"] == '"hello.internal,hello-worker.internal"' and rnd["addresses"] == []
     assert not r["a"].peers and quiet(r)
-    observe("FCL306", "\"hello.internal,global.hello.internal\" is looked up as one name: {:error, :nxdomain}, "
+    observe("FCL306", "\"hello.internal,hello-worker.internal\" is looked up as one name: {:error, :nxdomain}, "
             "Node.list() == []; nothing logged", [], "a comma-separated string is looked up as one host name",
             "confirms")
 
@@ -711,9 +777,7 @@ def test_fcl401_two_builds_two_random_cookies_invalid_challenge_reply(lab, obser
     r = run(lab, "fcl401_two_builds")
     assert boot(r["a"])["cookie_source"] == "releases/COOKIE" and boot(r["b"])["cookie_source"] == "releases/COOKIE"
     assert not r["a"].peers and not r["b"].peers
-    messages = sorted(set(logged(r["a"], "Invalid challenge reply") + logged(r["b"], "Invalid challenge reply")))
-    assert messages == [f"[error] ** Connection attempt from node :\"{NODE_A}\" rejected. Invalid challenge reply. **",
-                        f"[error] ** Connection attempt from node :\"{NODE_B}\" rejected. Invalid challenge reply. **"]
+    messages = rejections(r)
     observe("FCL401", "machines of two builds, no RELEASE_COOKIE: each uses its build's releases/COOKIE; every "
             "attempt is rejected on the receiving side; Node.list() == []", messages,
             "Those nodes are refused with \"Connection attempt from node ... rejected. Invalid challenge reply.\" on "
@@ -733,8 +797,7 @@ def test_fcl403_empty_export_falls_back_to_releases_cookie(lab, observe):
     r = run(lab, "fcl403_empty_export")
     assert boot(r["a"])["cookie_source"] == "releases/COOKIE" and boot(r["a"])["release_cookie"] == "set"
     assert not r["a"].peers and not r["b"].peers
-    messages = sorted(set(logged(r["a"], "Invalid challenge reply") + logged(r["b"], "Invalid challenge reply")))
-    assert messages
+    messages = rejections(r)
     observe("FCL403", "`export RELEASE_COOKIE=\"\"` with the secret set: the script refills it from releases/COOKIE; "
             "two builds' machines reject each other", messages,
             "If the exported variable is empty, the script even falls back to the random per-build "
@@ -745,8 +808,7 @@ def test_fcl403_empty_export_falls_back_to_releases_cookie(lab, observe):
 def test_fcl403_export_overrides_the_secret(lab, observe):
     r = run(lab, "fcl403_export_overrides_secret")
     assert not r["a"].peers and not r["b"].peers
-    messages = sorted(set(logged(r["a"], "Invalid challenge reply") + logged(r["b"], "Invalid challenge reply")))
-    assert messages
+    messages = rejections(r)
     observe("FCL403", "machine a exports a literal RELEASE_COOKIE over the secret, machine b uses the secret: "
             "rejected both ways", messages,
             "nodes that do use it (a local node over WireGuard, another app) are rejected with \"Invalid challenge "
