@@ -57,10 +57,10 @@ class Discovery(Record):
 def repo_root_of(path: Path, files: FileCache) -> Path:
     """The nearest folder holding `.git`; without one, the outermost ancestor (below the home folder)
     holding a fly.toml or mix.exs; else the path's own folder. Every probe is recorded in the cache."""
-    start = path if files.kind(path) == "dir" else path.parent
+    start = path if files.locate(path) == "dir" else path.parent
     chain = [start, *start.parents]
     for current in chain:
-        if files.kind(current / ".git") != "missing":
+        if files.locate(current / ".git") != "missing":
             return current
     try:
         home = Path(os.path.realpath(Path.home()))
@@ -70,7 +70,7 @@ def repo_root_of(path: Path, files: FileCache) -> Path:
     for current in chain:
         if current.parent == current or current == home or (home is not None and current in home.parents):
             break
-        if files.kind(current / "mix.exs") == "file" or files.kind(current / "fly.toml") == "file":
+        if files.locate(current / "mix.exs") == "file" or files.locate(current / "fly.toml") == "file":
             best = current
     return best
 
@@ -108,6 +108,8 @@ def _excluded(root: Path, path: Path, patterns: tuple) -> bool:
 def discover(paths: list[Path], files: FileCache, exclude: tuple = ()) -> Discovery:
     result = Discovery()
     seen: set[tuple[Path, Path]] = set()
+    walked: dict[Path, tuple] = {}  # repository root -> (tomls, mix folders): each repository is walked once
+    resolved: dict[Path, AppSpec | str] = {}  # each Fly config is resolved once, however many paths select it
     for given in paths:
         if not given.exists() and not given.is_symlink():
             raise ToolError(f"{given}: no such file or directory")
@@ -117,9 +119,13 @@ def discover(paths: list[Path], files: FileCache, exclude: tuple = ()) -> Discov
         is_dir = files.kind(path) == "dir"
         # the configs that deploy a project inside this path may sit anywhere in the repository (above it,
         # or in another folder such as deploy/fly/): the whole repository is walked and the path selects
-        tomls, mix_dirs = walk(repo, files, exclude)
+        if repo not in walked:
+            walked[repo] = walk(repo, files, exclude)
+        tomls, mix_dirs = walked[repo]
         for toml in tomls:
-            spec_or_reason = _resolve(toml, mix_dirs, repo, files)
+            if toml not in resolved:
+                resolved[toml] = _resolve(toml, mix_dirs, repo, files)
+            spec_or_reason = resolved[toml]
             if isinstance(spec_or_reason, str):
                 if _inside(toml, path) and (toml, toml) not in seen:
                     seen.add((toml, toml))

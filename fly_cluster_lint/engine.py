@@ -61,7 +61,7 @@ def lint(paths: list[Path], overrides: Overrides, run_rules: bool = True, overla
                 severity = settings.severity_of(rule.code, rule.severity)
                 for finding in rule.check()(app):
                     found.append(Diagnostic(rule.code, rule.slug, severity, finding.message, finding.span,
-                                            app.toml_path, finding.fix))
+                                            app.toml_path, finding.fix, finding.help))
         except (Exception, RecursionError) as exc:  # a bug must not stop the other apps from being linted
             if os.environ.get("FLY_CLUSTER_LINT_DEBUG"):
                 raise
@@ -71,9 +71,9 @@ def lint(paths: list[Path], overrides: Overrides, run_rules: bool = True, overla
             continue
         result.diagnostics.extend(found)
         if run_rules:
-            _collect_directives(files, directives)
+            shown = _collect_directives(files, directives)
             app.freeze()
-            files.release_models()
+            files.release_models(_shown_files(found, shown))
     if run_rules:
         result.diagnostics = _suppress(result, directives, codes, registry)
     result.diagnostics = sorted(set(result.diagnostics), key=Diagnostic.sort_key)
@@ -96,12 +96,28 @@ def _excluded(spec, patterns: tuple) -> bool:
     return any(fnmatch.fnmatch(rel, p) or fnmatch.fnmatch(rel, p.rstrip("/") + "/*") for p in patterns)
 
 
-def _collect_directives(files: FileCache, seen: dict) -> None:
-    """Suppression comments of every file parsed for this app (before its trees are released)."""
+def _collect_directives(files: FileCache, seen: dict) -> set:
+    """Suppression comments of every file parsed for this app (before its trees are released); returns the
+    files that hold any (FCL009 may quote them)."""
     from fly_cluster_lint import suppressions
 
+    holding = set()
     for source, comments in files.comments():
-        seen[source.display] = suppressions.directives(source, comments)
+        found = seen[source.display] = suppressions.directives(source, comments)
+        if found[0] or found[1]:
+            holding.add(source.display)
+    return holding
+
+
+def _shown_files(found: list, holding: set) -> set:
+    """The displayed paths a report may show for an app: where its findings are, what their fixes edit,
+    and the files with suppression comments."""
+    keep = set(holding)
+    for diagnostic in found:
+        keep.add(diagnostic.span.file)
+        for edit in diagnostic.fix.edits if diagnostic.fix is not None else ():
+            keep.add(display(edit.path))
+    return keep
 
 
 def _suppress(result: Result, collected: dict, codes: frozenset, registry) -> list[Diagnostic]:

@@ -42,7 +42,7 @@ class FileCache:
         self.roots: list[Path] = []  # repository roots (real paths): nothing outside them is touched
         self.folders: set[str] = set()  # folders listed: their mtimes validate a cached result
         self.probes: dict[str, str] = {}  # path -> "file" | "dir" | "other" | "missing" | "outside": every test
-        self.reads: dict[str, bytes] = {}  # path -> the bytes read (the first cap + 1 of a file too large)
+        self.reads: dict[str, bytes] = {}  # path -> digest of the bytes read (the first cap + 1 of a file too large)
         self.unreadable: set[str] = set()  # files that could not be read (a result that saw them is not cached)
         self._reported: set[Path] = set()  # files whose comments were handed out
         self._ignore_files: list[Path] = []  # .dockerignore files read
@@ -52,6 +52,7 @@ class FileCache:
         self._recent: list[tuple] = []  # parsed since the last release_models()
         self._unreported: list[tuple] = []  # parsed since the last comments()
         self._reals: dict[str, str] = {}
+        self._read_since: list[Path] = []  # files read since the last compact()
 
     # -- confinement ------------------------------------------------------------------------------------------
     def add_root(self, root: Path) -> None:
@@ -102,6 +103,24 @@ class FileCache:
         if found is None:
             try:
                 info = os.stat(path)
+            except (OSError, ValueError):
+                found = "missing"
+            else:
+                import stat
+
+                found = "file" if stat.S_ISREG(info.st_mode) else "dir" if stat.S_ISDIR(info.st_mode) else "other"
+            self.probes[key] = found
+        return found
+
+    def locate(self, path: Path) -> str:
+        """kind() without confinement, for finding a repository root itself (a `.git`, `fly.toml` or
+        `mix.exs` in an ancestor folder of a path the user named); recorded like every probe. Only the
+        existence and kind of the path are learned, never its content."""
+        key = str(path)
+        found = self.probes.get(key)
+        if found is None or found == "outside":
+            try:
+                info = os.lstat(path) if os.path.basename(path) == ".git" else os.stat(path)
             except (OSError, ValueError):
                 found = "missing"
             else:
@@ -184,7 +203,10 @@ class FileCache:
         except OSError as exc:
             self.unreadable.add(str(path))
             return ParseError(f"cannot read file: {exc.strerror or exc}", 1, 1)
-        self.reads[str(path)] = data
+        from fly_cluster_lint.resultcache import digest
+
+        self.reads[str(path)] = digest(data)
+        self._read_since.append(path)
         if len(data) > limit:
             try:
                 size = os.stat(path).st_size / (1024 * 1024)
@@ -196,14 +218,21 @@ class FileCache:
             self._ignore_files.append(path)
         return SourceFile(path, display(path), data)
 
-    def release_models(self) -> None:
-        """Forget the models that hold parse trees (Elixir, env.sh.eex) parsed since the last call; the bytes
-        stay for code frames and the result cache, and the small TOML and Dockerfile models stay (discovery
-        read them all). Linear over a whole run: each model is looked at once."""
+    def release_models(self, keep: set | frozenset = frozenset()) -> None:
+        """Forget every model parsed since the last call, and the bytes of every file read since then unless
+        its displayed path is in `keep` (the files a report shows: findings, fixes, suppressions). Called after
+        each app, so memory stays flat however many apps a repository has. A file asked for again is read
+        and parsed again. Linear over a whole run: each model and file is looked at once."""
         for key in self._recent:
-            if key[1] in ("elixir", "env_sh", "vm_args"):
-                self._parsed.pop(key, None)
+            self._parsed.pop(key, None)
         self._recent = []
+        for path in self._read_since:
+            found = self._sources.get(path)
+            if isinstance(found, SourceFile) and found.display not in keep and path not in self.overlay:
+                del self._sources[path]
+                if self._by_display.get(found.display) is found:
+                    del self._by_display[found.display]
+        self._read_since = []
 
 
     def comments(self) -> list[tuple[SourceFile, list[tuple[int, int]]]]:

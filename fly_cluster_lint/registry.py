@@ -14,7 +14,7 @@ from pathlib import Path
 from fly_cluster_lint.errors import ToolError
 from fly_cluster_lint.records import Record
 
-REQUIRED = ("code", "slug", "severity", "summary", "what", "why", "fix", "bad", "good", "references", "check")
+REQUIRED = ("code", "slug", "severity", "summary", "what", "why", "fix", "bad", "good", "references", "check", "runtime")
 REPOSITORY = "https://github.com/fly-cluster-lint/fly-cluster-lint"
 # The rule's page (docs/rules/FCLnnn.md, generated from its YAML) as released with this version.
 DOCS_URL = REPOSITORY + "/blob/v{version}/docs/rules/{code}.md"
@@ -30,8 +30,8 @@ class Rule(Record):
     """A rule as written in rules/FCLnnn.yml."""
 
     __slots__ = ("code", "slug", "severity", "summary", "what", "why", "fix", "bad", "good", "references",
-                 "check_name", "expect", "fix_kind", "extra")
-    _defaults = {"expect": (), "fix_kind": "none", "extra": dict}
+                 "check_name", "expect", "fix_kind", "runtime", "extra")
+    _defaults = {"expect": (), "fix_kind": "none", "runtime": dict, "extra": dict}
 
     @property
     def help_uri(self) -> str:
@@ -118,6 +118,7 @@ def _load(path: Path) -> Rule:
         what=data["what"].strip(), why=data["why"].strip(), fix=data["fix"].strip(), bad=data["bad"],
         good=data["good"], references=list(data["references"]), check_name=data["check"],
         expect=list(data.get("expect") or (data["code"],)), fix_kind=data.get("fix_kind", "none"),
+        runtime=data["runtime"] if isinstance(data["runtime"], dict) else {},
         extra={k: v for k, v in data.items() if k not in known},
     )
 

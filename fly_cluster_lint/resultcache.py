@@ -143,7 +143,7 @@ def store(name: str, files_cache, report: str, status: int, errors: list) -> Non
     try:
         if files_cache.unreadable or "outside" in files_cache.probes.values():
             return  # what the warm path could not check the same way: never cached
-        files = [(p, digest(data)) for p, data in sorted(files_cache.reads.items())]
+        files = sorted(files_cache.reads.items())  # (path, digest of what was read)
         probes = sorted(files_cache.probes.items())
         folders = []
         for path in sorted(files_cache.folders):

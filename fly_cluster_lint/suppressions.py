@@ -102,7 +102,7 @@ def unused(all_directives: list[Directive], known: frozenset, sources: dict | No
                  if code not in known or (code not in directive.used and code != UNUSED)]
         for code, span in stale:
             if code not in known:
-                message = f"`{code}` in this suppression is not a rule code (see `fly-cluster-lint rules`)"
+                message = f"`{code}` is not a rule code (see `fly-cluster-lint rules`); remove it"
             else:
                 where = "this file" if directive.line is None else f"line {directive.line}"
                 message = f"this suppression of {code} suppresses nothing on {where}; remove it"

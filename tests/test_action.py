@@ -128,16 +128,18 @@ def test_annotations_errors_first_at_most_ten_then_one_notice(tmp_path) -> None:
     proc = run_cli("--format", "github", "--no-cache", ".", cwd=workspace, env={"GITHUB_WORKSPACE": str(workspace)})
     lines = proc.stdout.splitlines()
     errors = [l for l in lines if l.startswith("::error ")]
+    warnings = [l for l in lines if l.startswith("::warning ")]
     notices = [l for l in lines if l.startswith("::notice ")]
     plain = [l for l in lines if not l.startswith("::")]
-    assert len(errors) == 10 and len(notices) == 1 and len(plain) == 8
-    assert notices[0] == ("::notice title=fly-cluster-lint%3A more findings::8 more findings (8 errors) are not shown "
+    assert len(errors) == 10 and len(warnings) == 3 and len(notices) == 1 and len(plain) == 5
+    assert lines[:10] == errors  # errors first
+    assert notices[0] == ("::notice title=fly-cluster-lint%3A more findings::5 more findings (5 errors) are not shown "
                           "as annotations: GitHub shows at most 10 of each level per step. They are listed below in this "
                           "step's log, and every finding is in the job summary and the SARIF report.")
-    assert lines.index(notices[0]) == 10  # after the annotations, before the rest
-    assert plain[0].startswith("apps/three/rel/env.sh.eex:23:52: FCL201 [error] ")
+    assert lines.index(notices[0]) == 13  # after the annotations, before the rest
+    assert plain[0].startswith("apps/two/config/runtime.exs:44:1: FCL304 [error] ")
     # nothing is lost: every finding is either an annotation or a log line
-    assert len(errors) + len(plain) == 18
+    assert len(errors) + len(warnings) + len(plain) == 18
 
 
 def test_annotations_put_errors_before_warnings_and_keep_a_notice_slot() -> None:
@@ -227,16 +229,16 @@ def test_action_run_writes_annotations_sarif_summary_and_outputs(tmp_path) -> No
     assert sum(1 for l in proc.stdout.splitlines() if l.startswith("::error ")) == 10
     assert "FCL401" not in proc.stdout
     outputs = read_outputs(Path(env["GITHUB_OUTPUT"]).read_text())
-    assert outputs == {"errors": "15", "warnings": "0", "infos": "0", "findings": "15", "exit-code": "1",
+    assert outputs == {"errors": "12", "warnings": "3", "infos": "0", "findings": "15", "exit-code": "1",
                        "sarif-file": "reports/fcl.sarif"}
     sarif = json.loads((workspace / "reports" / "fcl.sarif").read_text())
     assert len(sarif["runs"][0]["results"]) == 15
     summary = Path(env["GITHUB_STEP_SUMMARY"]).read_text()
-    assert summary.startswith("## fly-cluster-lint\n\n15 findings: 15 errors, 0 warnings, 0 info.\n")
-    assert summary.count("| error | [FCL") == 15
+    assert summary.startswith("## fly-cluster-lint\n\n15 findings: 12 errors, 3 warnings, 0 info.\n")
+    assert summary.count("| error | [FCL") == 12 and summary.count("| warning | [FCL") == 3
     # one lint: the SARIF, the annotations and the summary hold the same findings
     assert sorted(r["ruleId"] for r in sarif["runs"][0]["results"]) == sorted(
-        re.findall(r"\| error \| \[(FCL\d+)\]", summary))
+        re.findall(r"\| (?:error|warning) \| \[(FCL\d+)\]", summary))
 
 
 def test_action_run_clean_project_and_summary_off(tmp_path) -> None:

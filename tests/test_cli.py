@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 
+from fly_cluster_lint import __version__
 from conftest import ROOT, expect_error, make_project, run_cli
 
 BROKEN = ROOT / "examples" / "hello_broken"
@@ -15,12 +16,16 @@ def test_broken_example_text_output_and_exit_1() -> None:
     proc = run_cli(str(BROKEN.relative_to(ROOT)), cwd=ROOT)
     assert proc.returncode == 1, proc.stderr
     lines = proc.stdout.splitlines()
-    assert ("examples/hello_broken/rel/env.sh.eex:22:21: FCL203 [*] error: the host of RELEASE_NODE is `$(hostname)`"
-            in proc.stdout)
-    frame = lines.index(next(l for l in lines if l.startswith("examples/hello_broken/rel/env.sh.eex:22:21")))
-    assert lines[frame + 2] == ' 22 | export RELEASE_NODE="${FLY_APP_NAME}@$(hostname)"'
-    assert lines[frame + 3] == "    |                     " + "^" * 29
-    assert lines[-2] == "6 errors, 0 warnings in 1 app."
+    frame = lines.index("examples/hello_broken/rel/env.sh.eex:22:21: FCL203 [*] error: the RELEASE_NODE host is "
+                        "`$(hostname)`, not the private IPv6 address")
+    assert lines[frame + 1: frame + 7] == [
+        "    |",
+        ' 22 | export RELEASE_NODE="${FLY_APP_NAME}@$(hostname)"',
+        "    |                     " + "^" * 29,
+        "  help: use `@${FLY_PRIVATE_IP}` as the host",
+        f"  docs: https://github.com/fly-cluster-lint/fly-cluster-lint/blob/v{__version__}/docs/rules/FCL203.md",
+        ""]
+    assert lines[-2] == "5 errors, 1 warning in 1 app."
     assert lines[-1] == "[*] 5 fixable with `--fix` (`--diff` shows the change first)."
     assert "\033[" not in proc.stdout  # not a terminal: no colour
     assert proc.stderr == ""
@@ -40,14 +45,20 @@ def test_json_shape(tmp_path) -> None:
     assert doc["apps"] == [{"root": "examples/hello_broken", "fly_toml": "examples/hello_broken/fly.toml",
                             "fly_app": "hello-broken", "mix_app": "hello_broken", "clustering_configured": True}]
     codes = sorted(d["code"] for d in doc["diagnostics"])
-    assert codes == ["FCL101", "FCL201", "FCL203", "FCL304", "FCL401", "FCL501"]
+    assert codes == ["FCL101", "FCL203", "FCL208", "FCL304", "FCL401", "FCL501"]
     first = next(d for d in doc["diagnostics"] if d["code"] == "FCL203")
     assert first == {**first, "slug": "node-host-not-private-ip", "severity": "error",
+                     "message": "the RELEASE_NODE host is `$(hostname)`, not the private IPv6 address",
+                     "help": "use `@${FLY_PRIVATE_IP}` as the host",
+                     "url": f"https://github.com/fly-cluster-lint/fly-cluster-lint/blob/v{__version__}/docs/rules/FCL203.md",
                      "file": "examples/hello_broken/rel/env.sh.eex", "line": 22, "column": 21, "end_line": 22,
                      "end_column": 50, "app": "examples/hello_broken/fly.toml"}
     for diag in doc["diagnostics"]:
-        assert set(diag) == {"code", "slug", "severity", "message", "file", "line", "column", "end_line",
-                             "end_column", "app", "fix"}
+        assert set(diag) == {"code", "slug", "severity", "message", "help", "url", "file", "line", "column",
+                             "end_line", "end_column", "app", "fix"}
+    assert doc["summary"] == {"apps": 1, "findings": 6, "errors": 5, "warnings": 1, "infos": 0, "fixable": 5,
+                              "unsafe_fixable": 0, "by_code": {"FCL101": 1, "FCL203": 1, "FCL208": 1, "FCL304": 1,
+                                                                "FCL401": 1, "FCL501": 1}}
 
 
 def test_default_path_is_cwd_and_check_subcommand(tmp_path) -> None:
@@ -91,7 +102,7 @@ def test_bad_arguments_exit_2() -> None:
 
 def test_select_ignore_and_secret(tmp_path) -> None:
     proc = run_cli("--format", "json", "--select", "FCL2,FCL401", "examples/hello_broken", cwd=ROOT)
-    assert sorted(d["code"] for d in json.loads(proc.stdout)["diagnostics"]) == ["FCL201", "FCL203", "FCL401"]
+    assert sorted(d["code"] for d in json.loads(proc.stdout)["diagnostics"]) == ["FCL203", "FCL208", "FCL401"]
     proc = run_cli("--format", "json", "--ignore", "FCL1,FCL2", "--secret", "RELEASE_COOKIE", "examples/hello_broken",
                    cwd=ROOT)
     assert sorted(d["code"] for d in json.loads(proc.stdout)["diagnostics"]) == ["FCL304", "FCL501"]

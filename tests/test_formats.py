@@ -87,8 +87,10 @@ def test_github_commands_and_escaping() -> None:
     proc = run_cli("--format", "github", "examples/hello_broken", cwd=ROOT)
     assert proc.returncode == 1
     line = next(l for l in proc.stdout.splitlines() if "FCL203" in l)
-    assert line.startswith("::error file=examples/hello_broken/rel/env.sh.eex,line=22,col=21,endLine=22,"
-                           "endColumn=50,title=FCL203 node-host-not-private-ip::the host of RELEASE_NODE is")
+    assert line == ("::error file=examples/hello_broken/rel/env.sh.eex,line=22,col=21,endLine=22,endColumn=50,"
+                    "title=FCL203 node-host-not-private-ip::the RELEASE_NODE host is `$(hostname)`, not the private "
+                    "IPv6 address%0Ahelp: use `@${FLY_PRIVATE_IP}` as the host%0Adocs: https://github.com/"
+                    f"fly-cluster-lint/fly-cluster-lint/blob/v{__version__}/docs/rules/FCL203.md")
 
 
 def test_github_is_the_default_on_actions_and_info_is_notice(tmp_path) -> None:
@@ -112,7 +114,7 @@ def test_quiet_statistics_and_output_file(tmp_path) -> None:
     quiet = run_cli("-q", "examples/hello_broken", cwd=ROOT).stdout.splitlines()
     assert len(quiet) == 6 and all(": FCL" in line for line in quiet)
     stats = run_cli("--statistics", "examples", cwd=ROOT).stdout.splitlines()
-    assert stats[0] == "1  FCL101  proto-dist-missing (error)" and stats[-1] == "6 errors, 0 warnings in 2 apps."
+    assert stats[0] == "1  FCL101  proto-dist-missing (error)" and stats[-1] == "5 errors, 1 warning in 2 apps."
     out = tmp_path / "reports" / "lint.sarif"
     proc = run_cli("--format", "sarif", "--output-file", str(out), "examples/hello_broken", cwd=ROOT)
     assert proc.returncode == 1 and proc.stdout == ""

@@ -19,25 +19,33 @@ def cookie_not_fixed(app: App) -> Iterator[Finding]:
     if not env.complete or app.mix_error is not None:
         return
     value = env.get("RELEASE_COOKIE")
-    if value is not None and value.setting.layer != DEFAULT and _random_at_boot(value.parts):
-        yield Finding(value.setting.span,
-                      "RELEASE_COOKIE is generated at boot here, so every machine makes its own and no two machines "
-                      "share a cookie: each rejects the others ('Invalid challenge reply') and nothing clusters; run "
-                      "`fly secrets set RELEASE_COOKIE=...` (kept by `${RELEASE_COOKIE:-...}`) and declare it with "
-                      "`secrets = [\"RELEASE_COOKIE\"]` in .fly-cluster-lint.toml")
-        return
     if value is None or value.setting.layer != DEFAULT or value.parts is not None:
-        return
+        return  # set somewhere (a cookie made at boot is FCL406)
     if "RELEASE_COOKIE" in app.settings.secrets and any(
             s.layer == ENV_SH and status == "emptied" for s, status in value.history):
         return  # FCL403: env.sh.eex replaces the declared secret (here with an empty value)
     span = (app.toml.key_span(("app",)) if app.toml is not None else None) or missing_span(app.toml_path)
-    yield Finding(span,
-                  "no fixed RELEASE_COOKIE: every image build gets a new random cookie, so anything outside this "
-                  "one image (a local node over WireGuard, another app, fly_rpc, old machines during a rolling "
-                  "deploy) is rejected with 'Invalid challenge reply'; run `fly secrets set "
-                  "RELEASE_COOKIE=$(openssl rand -base64 48 | tr -dc A-Za-z0-9_ | head -c 48)` and declare it "
-                  "with `secrets = [\"RELEASE_COOKIE\"]` in .fly-cluster-lint.toml")
+    yield Finding(span, "no fixed RELEASE_COOKIE: every image build makes a new random one", None,
+                  "set one with `fly secrets set RELEASE_COOKIE=...` and declare it: `secrets = [\"RELEASE_COOKIE\"]` "
+                  "in .fly-cluster-lint.toml, or `--secrets-from` the output of `fly secrets list`")
+
+
+def cookie_differs_per_machine(app: App) -> Iterator[Finding]:
+    """FCL406: each machine ends up with its own cookie: RELEASE_COOKIE generated at boot, or a `-setcookie`
+    in vm.args (the release script passes one too; with two, OTP uses neither and reads ~/.erlang.cookie).
+    In remote.vm.args it only breaks `remote`/`rpc`: FCL207."""
+    model = app.vm_args[0]
+    for word in model.words if model is not None else ():
+        if word.text == "-setcookie":
+            yield Finding(word.span, f"`-setcookie` in {word.span.file}: the release script passes a cookie too",
+                          None, "remove it and set the cookie as the Fly secret RELEASE_COOKIE")
+    env = app.environment
+    if not env.complete:
+        return
+    value = env.get("RELEASE_COOKIE")
+    if value is not None and value.setting.layer != DEFAULT and _random_at_boot(value.parts):
+        yield Finding(value.setting.span, "RELEASE_COOKIE is generated at boot, so each machine has its own", None,
+                      "set it once with `fly secrets set RELEASE_COOKIE=...` (kept by `${RELEASE_COOKIE:-...}`)")
 
 
 RANDOM_SOURCES = ("urandom", "/dev/random", "openssl rand", "uuidgen", "mktemp", "$RANDOM", "date ")
@@ -60,10 +68,8 @@ def cookie_in_repo(app: App) -> Iterator[Finding]:
     from fly_cluster_lint.model.cookies import literal_cookies
 
     for span, _, where in literal_cookies(app):
-        yield Finding(span,
-                      f"a literal release cookie is committed in {where}: anyone who can read the repository can "
-                      f"connect to the cluster and run code on it; keep it out of the files with `fly secrets set "
-                      f"RELEASE_COOKIE=...` and declare it in `secrets` (the value is not shown here)")
+        yield Finding(span, f"a literal release cookie is committed in {where} (not shown)", None,
+                      "move it to a Fly secret: `fly secrets set RELEASE_COOKIE=...`, and declare it in `secrets`")
 
 
 def cookie_overrides_secret(app: App) -> Iterator[Finding]:
@@ -79,10 +85,8 @@ def cookie_overrides_secret(app: App) -> Iterator[Finding]:
         keeps = len(parts) == 1 and isinstance(parts[0], Var) and parts[0].name == "RELEASE_COOKIE" and parts[0].op in (":-", "-", "")
         if keeps or item.default_only or item.fly == NOT_ON_FLY:
             continue
-        yield Finding(item.name_span,
-                      "RELEASE_COOKIE is a declared Fly secret, but env.sh.eex replaces it unconditionally at boot: "
-                      "the secret is silently ignored and machines may not share a cookie; write "
-                      "`export RELEASE_COOKIE=\"${RELEASE_COOKIE:-...}\"` or drop the export")
+        yield Finding(item.name_span, "env.sh.eex replaces the Fly secret RELEASE_COOKIE at boot", None,
+                      "write `export RELEASE_COOKIE=\"${RELEASE_COOKIE:-...}\"`, or drop the export")
 
 
 def cookie_build_time(app: App) -> Iterator[Finding]:
@@ -90,10 +94,8 @@ def cookie_build_time(app: App) -> Iterator[Finding]:
     release = app.release
     if release is None or release.cookie_kind != "build-env" or release.cookie_span is None:
         return
-    yield Finding(release.cookie_span,
-                  "the release `cookie:` reads the environment when `mix release` runs in the Docker builder, not "
-                  "at boot: the variable is normally unset there, so the release gets nil or a random cookie; drop "
-                  "the option and set RELEASE_COOKIE as a Fly secret (read at boot)")
+    yield Finding(release.cookie_span, "the release `cookie:` reads the environment at build time, not at boot", None,
+                  "drop the option and set RELEASE_COOKIE as a Fly secret (read at boot)")
 
 
 def cookie_weak(app: App) -> Iterator[Finding]:
@@ -110,7 +112,5 @@ def cookie_weak(app: App) -> Iterator[Finding]:
             why.append(f"it has {len(cookie)} characters (fewer than 32)")
         if odd:
             why.append("it has characters outside A-Z a-z 0-9 _")
-        yield Finding(span,
-                      f"the cookie in {where} is weak: {' and '.join(why)}; the cookie is the only credential of the "
-                      f"Erlang distribution; use a long random value such as "
-                      f"`openssl rand -base64 48 | tr -dc A-Za-z0-9_`")
+        yield Finding(span, f"the cookie in {where} is weak: {' and '.join(why)}", None,
+                      "use a long random value, e.g. `openssl rand -base64 48 | tr -dc A-Za-z0-9_`")

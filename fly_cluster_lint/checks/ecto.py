@@ -24,11 +24,9 @@ def ecto_ipv6_not_wired(app: App) -> Iterator[Finding]:
             continue  # wired, or written in a way the tool cannot read (never reported)
         span = wiring.entry.file.span(wiring.entry.key_node) if wiring.entry is not None else repo.file.span(repo.node)
         fix = _wire_fix(wiring.entry) if wiring.kind == "none" and wiring.entry is not None else None
-        yield Finding(span,
-                      f"{repo.module} gets no IPv6 socket options (`socket_options: maybe_ipv6`) in any config a "
-                      f"prod release loads: Fly's .internal/.flycast databases are IPv6-only and the Repo fails "
-                      f"with :nxdomain; in config/runtime.exs add `maybe_ipv6 = if System.get_env(\"ECTO_IPV6\") "
-                      f"in ~w(true 1), do: [:inet6], else: []` and `socket_options: maybe_ipv6` to the Repo config", fix)
+        yield Finding(span, f"{repo.module} gets no IPv6 socket options in any config a prod release loads", fix,
+                      f"in config/runtime.exs, add `socket_options: maybe_ipv6` to the Repo config, with "
+                      f"`{MAYBE_IPV6}`")
 
 
 MAYBE_IPV6 = 'maybe_ipv6 = if System.get_env("ECTO_IPV6") in ~w(true 1), do: [:inet6], else: []'
@@ -74,10 +72,9 @@ def ecto_ipv6_unset(app: App) -> Iterator[Finding]:
         where = f" ({read.file}:{read.line})" if read else ""
         from fly_cluster_lint.fixes.envsh import ECTO_IPV6, export_fix
 
-        yield Finding(app.env_sh_insertion(),
-                      f"{VAR} is not set, so {repo.module} connects over IPv4{where}: Fly's .internal/.flycast "
-                      f"databases are IPv6-only and connections fail with :nxdomain; add `export {VAR}=\"true\"` "
-                      f"to {app.env_sh_display}", export_fix(app, ECTO_IPV6, "IPv6 for the Repo"))
+        yield Finding(app.env_sh_insertion(), f"{VAR} is not set, but the {repo.module} config reads it{where}",
+                      export_fix(app, ECTO_IPV6, "IPv6 for the Repo"),
+                      f"add `export {VAR}=\"true\"` to {app.env_sh_display}")
         return
 
 
@@ -115,12 +112,10 @@ def ecto_ipv6_value(app: App) -> Iterator[Finding]:
 
         best = "true" if "true" in check.accepted or not check.accepted else sorted(check.accepted)[0]
         fix = _replace_value_fix(app, value.setting, f'"{best}"', f"set ECTO_IPV6 to {best}", safe=False)
-        yield Finding(value.setting.span,
-                      f"ECTO_IPV6 is `{shown}`, but {where} turns IPv6 on only for {wanted} (an exact "
-                      f"comparison): the Repo connects over IPv4 and Fly's IPv6-only databases fail with :nxdomain; "
-                      f"write {wanted}", fix)
+        yield Finding(value.setting.span, f"ECTO_IPV6 is `{shown}`, but {where} turns IPv6 on only for {wanted}",
+                      fix, f"set ECTO_IPV6 to {wanted}")
     elif check.kind == "truthy" and meant in OFF_WORDS:
         yield Finding(value.setting.span,
-                      f"ECTO_IPV6 is `{shown}`, which looks like \"off\", but {where} only checks that the variable "
-                      f"is set, so IPv6 is on (an IPv4-only database then fails with :nxdomain); unset it to turn "
-                      f"IPv6 off, or compare exactly (`System.get_env(\"ECTO_IPV6\") in ~w(true 1)`)")
+                      f"ECTO_IPV6 is `{shown}`, which reads as \"off\", but {where} only checks that it is set",
+                      None, "unset it to turn IPv6 off, or compare exactly: "
+                            "`System.get_env(\"ECTO_IPV6\") in ~w(true 1)`")

@@ -18,7 +18,8 @@ def parse_error(app: App) -> Iterator[Finding]:
     app.parse_all()
     for path, error in app.parse_errors:
         span = Span(display(path), error.line, error.column, error.end_line, error.end_column)
-        yield Finding(span, f"cannot parse {display(path)}: {error.message}; rules that need this file were skipped")
+        yield Finding(span, f"cannot parse {display(path)}: {error.message}", None,
+                      "fix the file: the rules that read it are skipped until it parses")
 
 
 def env_sh_missing(app: App) -> Iterator[Finding]:
@@ -38,10 +39,9 @@ def env_sh_missing(app: App) -> Iterator[Finding]:
             fix = Fix(SAFE, f"create {where} with the Fly block", (create_env_sh(app, wanted(app)),))
     yield Finding(
         missing_span(where),
-        f"{where} does not exist{origin}: the release boots with RELEASE_DISTRIBUTION=sname, no node name "
-        f"on the private network and no -proto_dist inet6_tcp, so no node ever joins a cluster; create it "
-        f"with the Fly block (`if [ -n \"$FLY_APP_NAME\" ]; then export RELEASE_DISTRIBUTION=name ...`)",
+        f"{where} does not exist{origin}",
         fix,
+        "create it with the Fly block (`if [ -n \"$FLY_APP_NAME\" ]; then export RELEASE_DISTRIBUTION=name ...`)",
     )
 
 
@@ -59,16 +59,16 @@ def env_sh_misnamed(app: App) -> Iterator[Finding]:
         shown = display(path)
         fix = None
         if app.files.exists(app.env_sh_path):
-            message = (f"{shown} is never read: mix release only renders {app.env_sh_display}; move what it sets "
-                       f"into {app.env_sh_display} and delete it")
+            message = f"{shown} is never read (mix release reads only env.sh.eex)"
+            help_text = f"move what it sets into {app.env_sh_display} and delete it"
         else:
-            message = (f"{shown} looks like a misnamed {app.env_sh_display}: mix release ignores it, so none of its "
-                       f"exports reach the release; rename it to env.sh.eex")
+            message = f"{shown} looks like a misnamed env.sh.eex (mix release ignores it)"
+            help_text = f"rename it to {app.env_sh_display}"
             if len(present) == 1:
                 from fly_cluster_lint.fixes import SAFE, Fix, Rename
 
                 fix = Fix(SAFE, f"rename {shown} to {app.env_sh_display}", (Rename(str(path), str(app.env_sh_path)),))
-        yield Finding(app.file_start(path), message, fix)
+        yield Finding(app.file_start(path), message, fix, help_text)
 
 
 def rel_not_copied(app: App) -> Iterator[Finding]:
@@ -76,15 +76,13 @@ def rel_not_copied(app: App) -> Iterator[Finding]:
     packed = app.packaging
     if packed.ships or packed.release is None:
         return
-    consequence = ("the release ships the default env.sh, so none of env.sh.eex's exports (node name, "
-                   "distribution, IPv6) exist at boot")
     target = packed.target
     if packed.ignored is not None:
         path = app.docker_context / ".dockerignore"
         source = app.files.source(path)
         span = source.line_span(packed.ignored[0]) if source is not None else app.file_start(path)
-        yield Finding(span, f".dockerignore rule `{packed.ignored[1]}` leaves {target}/ out of the build context: "
-                            f"{consequence}; remove the rule or add `!{target}`")
+        yield Finding(span, f".dockerignore rule `{packed.ignored[1]}` leaves {target}/ out of the build context",
+                      None, f"remove the rule or add `!{target}`")
         return
     from fly_cluster_lint.fixes import SAFE, Fix
     from fly_cluster_lint.fixes.edits import insert_lines_before
@@ -93,36 +91,37 @@ def rel_not_copied(app: App) -> Iterator[Finding]:
     line = f"COPY {packed.source} {target}"
     fix = Fix(SAFE, f"add `{line}` before `RUN mix release`",
               (insert_lines_before(app.dockerfile.source, release.start, [line]),))
-    yield Finding(release.span, f"this stage runs `mix release` but never copies {target}/ before it: "
-                                f"{consequence}; add `{line}` before this line", fix)
+    yield Finding(release.span, f"this stage runs `mix release` without copying {target}/ first", fix,
+                  f"add `{line}` before this line")
 
 
-# What each bash-only construct does under dash (Debian images) and whether busybox ash (Alpine images)
-# accepts it; observed with dash 0.5.12 and busybox 1.35 (rules/FCL005.yml).
-STOPS = "so the release script stops here (`set -e`) and no release command (start, remote, eval) runs"
-SYNTAX = "dash rejects the whole file (`Syntax error`), so the release script stops before the VM starts"
+# What each bash-only construct is, what to write instead, and whether busybox ash (Alpine images) accepts
+# it; what dash (Debian images) does with each, observed with dash 0.5.12 and busybox 1.35, is in
+# rules/FCL005.yml.
 
 
-def _bashism(node, source) -> tuple[str, bool] | None:
-    """(what happens under dash, whether busybox ash accepts it) for a bash-only node, else None."""
+def _bashism(node, source) -> tuple[str, bool, str] | None:
+    """(what is wrong, whether busybox ash accepts it, the POSIX form to write) for a bash-only node, else
+    None."""
     kind = node.type
     if kind == "test_command" and node.children and node.children[0].type == "[[":
         if _in_condition(node):
-            return ("`[[ ... ]]` is not a command in dash: it prints `[[: not found` and counts as false, so "
-                    "the code it guards never runs at boot (none of its exports happen)", True)
-        return f"`[[ ... ]]` is not a command in dash (`[[: not found`), {STOPS}", True
+            return "`[[ ... ]]` is not a command in dash: this condition is always false", True, "use `[ ... ]`"
+        return "`[[ ... ]]` is not a command in dash", True, "use `[ ... ]`"
     if kind == "command":
         name = node.child_by_field_name("name")
         if name is not None and source.data[name.start_byte:name.end_byte] == b"source":
-            return f"`source` is not a command in dash (`source: not found`, status 127), {STOPS}", True
+            return "`source` is not a command in dash", True, "use `.` instead of `source`"
     if kind == "function_definition" and node.children and node.children[0].type == "function":
-        return f"`function name` is bash-only: {SYNTAX}", True
+        return "`function name` is bash-only syntax", True, "write `name() { ...; }`"
     if kind in ("array", "subscript"):
-        return f"arrays are bash-only: {SYNTAX}", False
+        return "arrays are bash-only syntax", False, "use a space-separated string or one variable per value"
     if kind == "ansi_c_string":
-        return "`$'...'` is bash-only: dash reads it as a literal `$` followed by a quoted string", True
+        return ("`$'...'` is bash-only: dash reads a literal `$` and a quoted string", True,
+                "use `printf` or a plain quoted string")
     if kind == "declaration_command" and node.children and node.children[0].type in ("declare", "typeset"):
-        return f"`{node.children[0].type}` is not a command in dash or busybox ash (`not found`), {STOPS}", False
+        return (f"`{node.children[0].type}` is not a command in dash or busybox ash", False,
+                "use a plain assignment: `NAME=value` or `export NAME=value`")
     return None
 
 
@@ -157,7 +156,7 @@ def env_sh_not_posix(app: App) -> Iterator[Finding]:
         found = _bashism(node, source)
         if found is None or (ash and found[1]):
             continue
-        yield Finding(source.span(node.start_byte, node.end_byte), found[0] + "; use the POSIX form")
+        yield Finding(source.span(node.start_byte, node.end_byte), found[0], None, found[2])
 
 
 def _walk(root):
@@ -192,7 +191,6 @@ def env_not_exported(app: App) -> Iterator[Finding]:
 
                 fix = Fix(SAFE, f"export {name}", (Edit(str(script.source.path), item.span.start_byte,
                                                         item.span.start_byte, "export "),))
-                yield Finding(item.name_span,
-                              f"{name} is assigned without `export`, so the shell keeps it and the VM never sees "
-                              f"it; write `export {name}=...`", fix)
+                yield Finding(item.name_span, f"{name} is assigned without `export`", fix,
+                              f"write `export {name}=...`")
                 break

@@ -14,10 +14,6 @@ if TYPE_CHECKING:
 
     from fly_cluster_lint.model.app import App
 
-CONSEQUENCE = ("the node listens on IPv4 only while Fly's private network is IPv6: peers get :pang and "
-               "Node.list() stays empty")
-
-
 def proto_dist_missing(app: App) -> Iterator[Finding]:
     """FCL101: nothing the `start` command reads carries `-proto_dist inet6_tcp`."""
     from fly_cluster_lint.model.docker import builder_only_env
@@ -30,12 +26,12 @@ def proto_dist_missing(app: App) -> Iterator[Finding]:
         if first.span is None:
             return
         if first.module == "":
-            what = ("`-proto_dist` is not followed by a module here (an unquoted value ends at the first space: "
-                    "`export ERL_AFLAGS=-proto_dist inet6_tcp` sets only `-proto_dist`), so the VM does not start")
+            what = "`-proto_dist` has no module after it (an unquoted export ends at the first space)"
+            help_text = "quote the value: `export ERL_AFLAGS=\"-proto_dist inet6_tcp\"`"
         else:
-            what = (f"`-proto_dist {first.module}` is not IPv6 (Fly's private network needs `inet6_tcp`): "
-                    f"{CONSEQUENCE}")
-        yield Finding(first.span, f"{what}; write `\"-proto_dist inet6_tcp\"`")
+            what = f"`-proto_dist {first.module}` is not IPv6"
+            help_text = "write `-proto_dist inet6_tcp`"
+        yield Finding(first.span, what, None, help_text)
         return
     env = app.environment
     if app.dockerfile is not None and any(
@@ -53,16 +49,14 @@ def proto_dist_missing(app: App) -> Iterator[Finding]:
             where = lost[-1].span
             origin = f" set at {where.file}:{where.line}" if where else ""
             yield Finding(current.setting.span,
-                          f"{var} is replaced here and the new value drops `-proto_dist inet6_tcp`{origin}: "
-                          f"{CONSEQUENCE}; keep the flag in this assignment (exactly once)",
-                          _append_flag_fix(app, current.setting))
+                          f"{var} is replaced here without the `-proto_dist inet6_tcp`{origin}",
+                          _append_flag_fix(app, current.setting), "keep the flag in this assignment (exactly once)")
             return
     from fly_cluster_lint.fixes.envsh import PROTO_DIST, export_fix
 
-    yield Finding(app.env_sh_insertion(),
-                  f"no `-proto_dist inet6_tcp` in ERL_AFLAGS, ERL_FLAGS, ERL_ZFLAGS, ELIXIR_ERL_OPTIONS or "
-                  f"vm.args.eex: {CONSEQUENCE}; add `export ERL_AFLAGS=\"-proto_dist inet6_tcp\"` to "
-                  f"{app.env_sh_display}", export_fix(app, PROTO_DIST, "IPv6 distribution"))
+    yield Finding(app.env_sh_insertion(), "nothing the release reads sets `-proto_dist inet6_tcp`",
+                  export_fix(app, PROTO_DIST, "IPv6 distribution"),
+                  f"add `export ERL_AFLAGS=\"-proto_dist inet6_tcp\"` to {app.env_sh_display}")
 
 
 def _append_flag_fix(app: App, setting):
@@ -92,8 +86,8 @@ def proto_dist_duplicate(app: App) -> Iterator[Finding]:
         drop = next((o for o in found if o not in keep_in_env_sh[:1]), None) if keep_in_env_sh else None
         yield Finding(second.span,
                       f"`-proto_dist` is given twice to `bin/{app.release_name or 'app'} {command}` (here and in "
-                      f"{first.where}): Erlang then ignores both and silently falls back to IPv4 (inet_tcp), so "
-                      f"peers get :pang; keep exactly one", _drop_flag_fix(app, drop.span) if drop else None)
+                      f"{first.where})", _drop_flag_fix(app, drop.span) if drop else None,
+                      "keep exactly one `-proto_dist`")
 
 
 def _drop_flag_fix(app: App, span):
@@ -151,19 +145,18 @@ def proto_dist_builder_only(app: App) -> Iterator[Finding]:
             from fly_cluster_lint.fixes.envsh import PROTO_DIST, export_fix
 
             yield Finding(flagged[0].value_span,
-                          f"`-proto_dist inet6_tcp` is set only in a build stage, which the final image does not "
-                          f"inherit (it starts `FROM {docker.final.base}`): {CONSEQUENCE}; set it in "
-                          f"{app.env_sh_display} (or in the final stage)", export_fix(app, PROTO_DIST, "IPv6 distribution"))
+                          f"`-proto_dist inet6_tcp` is set only in a build stage, not in the final "
+                          f"`FROM {docker.final.base}` stage", export_fix(app, PROTO_DIST, "IPv6 distribution"),
+                          f"set it in {app.env_sh_display} (or in the final stage)")
     if env.effective("ECTO_IPV6") is None:
         flagged = builder_only_env(docker, "ECTO_IPV6")
         if flagged:
             from fly_cluster_lint.fixes.envsh import ECTO_IPV6, export_fix
 
             yield Finding(flagged[0].value_span,
-                          f"ECTO_IPV6 is set only in a build stage, which the final image does not inherit (it starts "
-                          f"`FROM {docker.final.base}`): the Repo connects over IPv4 and Fly's IPv6-only databases "
-                          f"fail with :nxdomain; set it in {app.env_sh_display} (or in the final stage)",
-                          export_fix(app, ECTO_IPV6, "IPv6 for the Repo"))
+                          f"ECTO_IPV6 is set only in a build stage, not in the final `FROM {docker.final.base}` stage",
+                          export_fix(app, ECTO_IPV6, "IPv6 for the Repo"),
+                          f"set it in {app.env_sh_display} (or in the final stage)")
 
 
 def proto_dist_not_for_remote(app: App) -> Iterator[Finding]:
@@ -176,8 +169,6 @@ def proto_dist_not_for_remote(app: App) -> Iterator[Finding]:
     if where is None:
         return
     name = app.release_name or "app"
-    yield Finding(where,
-                  f"`-proto_dist inet6_tcp` reaches `bin/{name} start` but not `bin/{name} remote`/`rpc` (it is only "
-                  f"in vm.args.eex, only set for start commands, or only in a script the image runs before the "
-                  f"release, which a console never passes through): a remote shell cannot reach the node "
-                  f"(:nodedown); set it in ERL_AFLAGS for every command, or add it to remote.vm.args.eex too")
+    yield Finding(where, f"`-proto_dist inet6_tcp` reaches `bin/{name} start` but not `bin/{name} remote`/`rpc`",
+                  None, f"move it to an `export ERL_AFLAGS` in {app.env_sh_display} for all commands, or add it to "
+                        f"remote.vm.args.eex too")

@@ -36,9 +36,9 @@ def env_value_overridden(app: App) -> Iterator[Finding]:
             origin = "fly.toml [env]" if setting.layer == FLY_TOML else "the Dockerfile"
             fix = _delete_toml_line(app, setting) if setting.layer == FLY_TOML else None
             yield Finding(setting.span,
-                          f"{setting.var} from {origin} never reaches the release: {where.file}:{where.line} "
-                          f"exports `{shown_value(setting.var, value.setting.parts, app.secrets)}` unconditionally at boot, which replaces it; "
-                          f"delete one of them, or guard the export with `${{{setting.var}:-...}}`", fix)
+                          f"{setting.var} from {origin} is always replaced by "
+                          f"`{shown_value(setting.var, value.setting.parts, app.secrets)}` ({where.file}:{where.line})",
+                          fix, f"delete one of them, or guard the export with `${{{setting.var}:-...}}`")
 
 
 def _delete_toml_line(app: App, setting):
@@ -65,17 +65,16 @@ def release_not_started(app: App) -> Iterator[Finding]:
     for where, words, span in commands(app):
         result = trace(app, words)
         if result.outcome == "mix":
-            why = "which runs the app with Mix instead of the release"
+            why = "which runs the app with Mix, not the release"
         elif result.outcome == "distillery":
-            why = f"`{result.detail}` is a Distillery command that Mix releases do not have"
+            why = f"`{result.detail}` is a Distillery command, which Mix releases do not have"
         elif result.outcome == "no-release":
-            why = "a script from the repository that never starts the release"
+            why = "a repository script that never starts the release"
         else:
             continue
         if span is None:
             continue
         shown = " ".join(w if w is not None else "…" for w in words)
-        yield Finding(span,
-                      f"the machine runs `{shown}` ({where}), {why}: no release boots, so env.sh.eex is never "
-                      f"sourced and none of the clustering settings apply; run the release, e.g. "
-                      f"`CMD [\"/app/bin/server\"]` (which runs `bin/{app.release_name or 'app'} start`)")
+        yield Finding(span, f"the machine runs `{shown}` ({where}), {why}", None,
+                      f"run the release, e.g. `CMD [\"/app/bin/server\"]` (which runs "
+                      f"`bin/{app.release_name or 'app'} start`)")

@@ -24,29 +24,27 @@ def libcluster_not_wired(app: App) -> Iterator[Finding]:
     if found and not supervisors:
         entry = found[0]
         yield Finding(entry.file.span(entry.key_node),
-                      "`config :libcluster, topologies: ...` is never passed to a `Cluster.Supervisor` child: "
-                      "libcluster does not read it by itself, so no strategy runs and Node.list() stays empty; add "
-                      "`{Cluster.Supervisor, [Application.get_env(:libcluster, :topologies) || [], "
+                      "`config :libcluster, topologies: ...` is never passed to a `Cluster.Supervisor` child", None,
+                      "add `{Cluster.Supervisor, [Application.get_env(:libcluster, :topologies) || [], "
                       "[name: MyApp.ClusterSupervisor]]}` to the application's children")
         return
     for child in supervisors:
         wired = wiring(app, child)
         why = None
+        help_text = "pass the topologies from `config :libcluster, topologies: [...]`"
         if wired.kind == "empty":
-            why = "it is given an empty topology list"
+            why = "this Cluster.Supervisor is given an empty topology list"
         elif wired.kind == "unset":
-            why = (f"it reads `:{wired.key[0]}, :{wired.key[1]}`, which no config file a prod release loads sets, "
-                   f"and has no default")
+            why = (f"this Cluster.Supervisor reads `:{wired.key[0]}, :{wired.key[1]}` with no default, and no "
+                   f"prod config sets it")
         elif wired.kind in ("code", "config") and any(not t.strategy and "strategy" not in t.options
                                                       for t in wired.topologies):
             shapeless = next(t for t in wired.topologies if not t.strategy and "strategy" not in t.options)
-            why = (f"its topology `{shapeless.name}` has no `strategy:` (a list of topologies is expected, such as "
-                   f"`[fly6pn: [strategy: Cluster.Strategy.DNSPoll, config: [...]]]`): libcluster raises KeyError "
-                   f"and the node does not boot")
+            why = f"the topology `{shapeless.name}` of this Cluster.Supervisor has no `strategy:`"
+            help_text = ("pass a list of topologies, such as "
+                         "`[fly6pn: [strategy: Cluster.Strategy.DNSPoll, config: [...]]]`")
         if why is not None:
-            yield Finding(child.file.span(wired.node),
-                          f"this Cluster.Supervisor runs no strategy: {why}, so it never connects a node; pass the "
-                          f"topologies from `config :libcluster, topologies: [...]`")
+            yield Finding(child.file.span(wired.node), why, None, help_text)
 
 
 def libcluster_basename_mismatch(app: App) -> Iterator[Finding]:
@@ -79,10 +77,9 @@ def libcluster_basename_mismatch(app: App) -> Iterator[Finding]:
         if basename is None or basename == release_text:
             continue
         yield Finding(topology.file.span(value),
-                      f"DNSPoll connects to `{basename}@<ip>`, but RELEASE_NODE's basename is "
-                      f"`{shown_text('RELEASE_NODE', render(release_base), app.secrets)}`: the names never match, so "
-                      f"libcluster connects to nobody and logs nothing; make node_basename equal the RELEASE_NODE "
-                      f"basename")
+                      f"the DNSPoll node_basename `{basename}` differs from the RELEASE_NODE basename "
+                      f"`{shown_text('RELEASE_NODE', render(release_base), app.secrets)}`", None,
+                      "make node_basename equal the RELEASE_NODE basename")
 
 
 def libcluster_bad_option(app: App) -> Iterator[Finding]:
@@ -98,9 +95,9 @@ def libcluster_bad_option(app: App) -> Iterator[Finding]:
             locked = app.lock.get("libcluster")
             if locked is not None and satisfies(locked, ">= 3.2.2") is False:
                 yield Finding(file.span(topology.options["strategy"]),
-                              f"mix.lock has libcluster {locked}, whose DNSPoll looks up A records only; Fly's "
-                              f"`.internal` names have AAAA records only (support came in 3.2.2), so it finds no "
-                              f"peer; upgrade to `{{:libcluster, \"~> 3.3\"}}`")
+                              f"mix.lock has libcluster {locked}, whose DNSPoll looks up A records only "
+                              f"(AAAA came in 3.2.2)", None,
+                              f"upgrade to `{{:libcluster, \"~> 3.3\"}}` (then `mix deps.update libcluster`)")
             if "poll_interval" in config:
                 from fly_cluster_lint.fixes import SAFE, Edit, Fix
 
@@ -109,23 +106,21 @@ def libcluster_bad_option(app: App) -> Iterator[Finding]:
                           (Edit(str(file.source.path), key.start_byte, key.start_byte + len("poll_interval"),
                                 "polling_interval"),))
                 yield Finding(file.span(key),
-                              "DNSPoll has no `poll_interval` option (the docs say so, the code reads "
-                              "`polling_interval`): this value is ignored and polling runs every 5 s; rename it to "
-                              "`polling_interval`", fix)
+                              "DNSPoll has no `poll_interval` option (the code reads `polling_interval`)", fix,
+                              "rename it to `polling_interval`")
             for key in ("query", "node_basename"):
                 if key not in config:
-                    yield Finding(file.span(topology.node),
-                                  f"this DNSPoll topology has no `{key}`: libcluster logs a warning on every poll and "
-                                  f"connects to nothing; add `{key}: ...`")
+                    yield Finding(file.span(topology.node), f"this DNSPoll topology has no `{key}`", None,
+                                  f"add `{key}: ...` to its `config:`")
         elif strategy.endswith("Epmd"):
             hosts = config.get("hosts")
             if hosts is not None and file.literal(hosts) == []:
-                yield Finding(file.span(hosts), "this Epmd topology has an empty `hosts` list, so it connects to "
-                                                "nothing; use DNSPoll with `<app>.internal` on Fly")
+                yield Finding(file.span(hosts), "this Epmd topology has an empty `hosts` list", None,
+                              "use DNSPoll with `<app>.internal` on Fly")
         elif strategy.endswith("Gossip"):
             yield Finding(file.span(topology.options["strategy"]),
-                          "the Gossip strategy relies on UDP multicast, which Fly's private network is not known to "
-                          "carry; use Cluster.Strategy.DNSPoll with `<app>.internal`")
+                          "the Gossip strategy needs UDP multicast, which Fly's private network is not known to carry",
+                          None, "use Cluster.Strategy.DNSPoll with `<app>.internal`")
 
 
 __all__ = ["libcluster_not_wired", "libcluster_basename_mismatch", "libcluster_bad_option", "configured"]

@@ -17,39 +17,84 @@ PRIVATE_IP = "FLY_PRIVATE_IP"
 
 
 def distribution_not_name(app: App) -> Iterator[Finding]:
-    """FCL201: RELEASE_DISTRIBUTION is not `name` on Fly."""
+    """FCL201: RELEASE_DISTRIBUTION makes the node unreachable: an invalid value or `none` (no distribution at
+    all), or short names with a host that has a dot (the VM refuses to start)."""
     env = app.environment
     if not env.complete:
         return
     value = env.get("RELEASE_DISTRIBUTION")
     if value is None or value.parts is None or _app_starts_distribution(app):
         return
-    if value.setting.layer == DEFAULT:
-        from fly_cluster_lint.fixes import SAFE, Fix
-        from fly_cluster_lint.fixes.edits import add_line_after_fly_block
-        from fly_cluster_lint.fixes.envsh import DISTRIBUTION
-
-        edits = add_line_after_fly_block(app, DISTRIBUTION)
-        fix = Fix(SAFE, f"add `{DISTRIBUTION}` to {app.env_sh_display}", tuple(edits)) if edits else None
-        yield Finding(app.env_sh_insertion(),
-                      "RELEASE_DISTRIBUTION is not set, so the release starts with short names (sname): "
-                      "DNSCluster needs long names (name@<ip>) and connects to no peer; add "
-                      f"`export RELEASE_DISTRIBUTION=\"name\"` to {app.env_sh_display}", fix)
-        return
-    text = value.literal
+    text = value.literal if value.setting.layer != DEFAULT else "sname"
     if text is None or text == "name":
         return
-    text = shown_text("RELEASE_DISTRIBUTION", text, app.secrets)
-    where = value.setting.span
-    fix = _replace_value_fix(app, value.setting, '"name"', "set RELEASE_DISTRIBUTION to name", safe=False)
-    if text in ("sname", "none"):
-        what = ("short names: a node name with an IP host cannot start, and DNSCluster warns that long "
-                "names are required" if text == "sname" else "no distribution at all: the node never clusters")
-        yield Finding(where, f"RELEASE_DISTRIBUTION is `{text}`, which means {what}; set it to `name`", fix)
-    else:
-        yield Finding(where, f"RELEASE_DISTRIBUTION is `{text}`: the release script accepts only name, sname or "
-                             f"none and exits at boot; set it to `name`",
-                      _replace_value_fix(app, value.setting, '"name"', "set RELEASE_DISTRIBUTION to name", safe=True))
+    shown = shown_text("RELEASE_DISTRIBUTION", text, app.secrets)
+    help_text = f"set `RELEASE_DISTRIBUTION=\"name\"` in {app.env_sh_display}"
+    if text == "none":
+        yield Finding(value.setting.span, "RELEASE_DISTRIBUTION is `none`: the node starts without distribution",
+                      _replace_value_fix(app, value.setting, '"name"', "set RELEASE_DISTRIBUTION to name", safe=False),
+                      help_text)
+        return
+    if text != "sname":
+        yield Finding(value.setting.span, f"RELEASE_DISTRIBUTION is `{shown}`, not `name`, `sname` or `none`",
+                      _replace_value_fix(app, value.setting, '"name"', "set RELEASE_DISTRIBUTION to name", safe=True),
+                      help_text + " (the release script's check is case-sensitive)")
+        return
+    host = _dotted_host(app)
+    if host is None:
+        return  # FCL208: short names work with a host without dots
+    where = "not set (short names by default)" if value.setting.layer == DEFAULT else "`sname`"
+    yield Finding(_distribution_span(app, value), f"RELEASE_DISTRIBUTION is {where}, but the node host `{host}` has "
+                                                  f"a dot", _distribution_fix(app, value), help_text)
+
+
+def short_names(app: App) -> Iterator[Finding]:
+    """FCL208: short names (`sname`, the release script's default) with a host that has no dot: the node
+    boots and, on OTP 25, even clusters over an IPv6 address, but DNS discovery expects long names."""
+    env = app.environment
+    if not env.complete:
+        return
+    value = env.get("RELEASE_DISTRIBUTION")
+    if value is None or value.parts is None or _app_starts_distribution(app):
+        return
+    text = value.literal if value.setting.layer != DEFAULT else "sname"
+    if text != "sname" or _dotted_host(app) is not None:
+        return
+    message = ("RELEASE_DISTRIBUTION is not set, so the node uses short names (sname)" if value.setting.layer == DEFAULT
+               else "RELEASE_DISTRIBUTION is `sname` (short names)")
+    yield Finding(_distribution_span(app, value), message, _distribution_fix(app, value),
+                  f"set `RELEASE_DISTRIBUTION=\"name\"` in {app.env_sh_display}")
+
+
+def _distribution_span(app: App, value):
+    return app.env_sh_insertion() if value.setting.layer == DEFAULT else value.setting.span
+
+
+def _distribution_fix(app: App, value):
+    if value.setting.layer != DEFAULT:
+        return _replace_value_fix(app, value.setting, '"name"', "set RELEASE_DISTRIBUTION to name", safe=False)
+    from fly_cluster_lint.fixes import SAFE, Fix
+    from fly_cluster_lint.fixes.edits import add_line_after_fly_block
+    from fly_cluster_lint.fixes.envsh import DISTRIBUTION
+
+    edits = add_line_after_fly_block(app, DISTRIBUTION)
+    return Fix(SAFE, f"add `{DISTRIBUTION}` to {app.env_sh_display}", tuple(edits)) if edits else None
+
+
+def _dotted_host(app: App) -> str | None:
+    """The RELEASE_NODE host as shown, when its literal text has a dot (an IPv4 address, a domain name): with
+    short names the VM refuses it ("Can't set short node name!"). None when it has none or is unknown."""
+    node = app.environment.get("RELEASE_NODE")
+    if node is None or node.parts is None or node.setting.layer == DEFAULT:
+        return None
+    split = split_at(node.parts, "@")
+    if split is None:
+        return None
+    host = split[1]
+    literal = "".join(p.text for p in host if isinstance(p, Lit))
+    if "." not in literal:
+        return None
+    return shown_text("RELEASE_NODE", render(host), app.secrets)
 
 
 def _replace_value_fix(app: App, setting, text: str, message: str, safe: bool):
@@ -127,15 +172,12 @@ def node_name_missing(app: App) -> Iterator[Finding]:
     value = env.get("RELEASE_NODE")
     if value is not None and value.setting.layer != DEFAULT:
         return
-    app_name = app.fly_app or "${FLY_APP_NAME}"
     from fly_cluster_lint.fixes.envsh import export_fix, node_export
 
-    yield Finding(app.env_sh_insertion(),
-                  f"RELEASE_NODE is not set, so every machine's node is named `{app.release_name or '<release>'}` "
-                  f"with no private IPv6 host: DNSCluster connects to <basename>@<6PN address> and never finds "
-                  f"a peer; add `export RELEASE_NODE=\"${{FLY_APP_NAME}}-${{FLY_IMAGE_REF##*-}}@${{FLY_PRIVATE_IP}}\"` "
-                  f"inside `if [ -n \"$FLY_APP_NAME\" ]` in {app.env_sh_display} (app {app_name})",
-                  export_fix(app, node_export(app), "node name"))
+    yield Finding(app.env_sh_insertion(), "RELEASE_NODE is not set",
+                  export_fix(app, node_export(app), "node name"),
+                  f"add `export RELEASE_NODE=\"${{FLY_APP_NAME}}-${{FLY_IMAGE_REF##*-}}@${{FLY_PRIVATE_IP}}\"` inside "
+                  f"`if [ -n \"$FLY_APP_NAME\" ]` in {app.env_sh_display}")
 
 
 def _node(app: App):
@@ -162,13 +204,13 @@ def node_host_not_private_ip(app: App) -> Iterator[Finding]:
     if value is None:
         return
     split = split_at(value.parts, "@")
-    fix = "use `@${FLY_PRIVATE_IP}` as the host"
+    help_text = "use `@${FLY_PRIVATE_IP}` as the host"
     if split is None:
         if _unknown(value.parts):
             return
         yield Finding(value.setting.span,
-                      f"RELEASE_NODE `{shown_value('RELEASE_NODE', value.parts, app.secrets)}` has no `@host`, so Erlang appends this machine's "
-                      f"hostname; DNSCluster connects to <basename>@<6PN address>, which never matches: {fix}")
+                      f"RELEASE_NODE `{shown_value('RELEASE_NODE', value.parts, app.secrets)}` has no `@host`",
+                      None, "append `@${FLY_PRIVATE_IP}`")
         return
     _, host = split
     if _is_private_ip(host):
@@ -176,12 +218,13 @@ def node_host_not_private_ip(app: App) -> Iterator[Finding]:
     if host and all(isinstance(p, Var) and p.op == "" and p.name not in ("FLY_PRIVATE_IP",) and p.name.islower()
                     for p in host):
         return  # a shell variable the tool could not resolve: stay silent
-    shown = shown_text("RELEASE_NODE", render(host), app.secrets) or "(empty)"
-    yield Finding(value.setting.span,
-                  f"the host of RELEASE_NODE is `{shown}`, not the machine's private IPv6 address: DNSCluster "
-                  f"connects to <basename>@<6PN address>, the names never match, peers get :pang and "
-                  f"Node.list() stays empty; {fix}",
-                  _node_part_fix(app, value, "host", "${FLY_PRIVATE_IP}", "use ${FLY_PRIVATE_IP} as the host", True))
+    fix = _node_part_fix(app, value, "host", "${FLY_PRIVATE_IP}", "use ${FLY_PRIVATE_IP} as the host", True)
+    if not host:
+        yield Finding(value.setting.span, "the RELEASE_NODE host is empty at boot", fix, help_text)
+        return
+    shown = shown_text("RELEASE_NODE", render(host), app.secrets)
+    yield Finding(value.setting.span, f"the RELEASE_NODE host is `{shown}`, not the private IPv6 address", fix,
+                  help_text)
 
 
 def _is_private_ip(host: tuple) -> bool:
@@ -217,12 +260,9 @@ def node_basename_varies(app: App) -> Iterator[Finding]:
             from fly_cluster_lint.fixes.envsh import node_basename
 
             base = node_basename(app)
-            yield Finding(value.setting.span,
-                          f"the node basename contains `{shown}`, which differs on every machine: DNSCluster looks "
-                          f"each peer up as <its own basename>@<ip>, so no two machines ever match and Node.list() "
-                          f"stays empty; use a basename all machines share, e.g. "
-                          f"`${{FLY_APP_NAME}}-${{FLY_IMAGE_REF##*-}}`",
-                          _node_part_fix(app, value, "base", base, f"use {base} as the basename", False))
+            yield Finding(value.setting.span, f"the RELEASE_NODE basename holds `{shown}`, which differs per machine",
+                          _node_part_fix(app, value, "base", base, f"use {base} as the basename", False),
+                          "use a basename all machines share, e.g. `${FLY_APP_NAME}-${FLY_IMAGE_REF##*-}`")
             return
 
 
@@ -233,22 +273,27 @@ def node_basename_invalid(app: App) -> Iterator[Finding]:
         return
     basename = _basename(value)
     if not basename:
-        yield Finding(value.setting.span,
-                      "RELEASE_NODE has an empty basename (nothing before `@`): the node cannot start "
-                      "(\"Invalid node name!\"); put the app name before `@`")
+        yield Finding(value.setting.span, "the RELEASE_NODE basename (before `@`) is empty", None,
+                      "put the app name before `@`, e.g. `${FLY_APP_NAME}-${FLY_IMAGE_REF##*-}`")
         return
+    from fly_cluster_lint.fixes.envsh import node_basename
+
+    base = node_basename(app)
     literal = "".join(p.text if isinstance(p, Lit) else (p.value or "") if isinstance(p, Eex) else "" for p in basename)
+    if isinstance(basename[0], Lit) and basename[0].text.startswith("-"):
+        yield Finding(value.setting.span,
+                      f"the RELEASE_NODE basename `{shown_text('RELEASE_NODE', render(basename), app.secrets)}` "
+                      f"starts with `-`", None,
+                      "make sure the part before the first `-` is never empty, e.g. `${FLY_APP_NAME}-...`")
+        return
     bad = sorted({ch for ch in literal if not (ch.isascii() and (ch.isalnum() or ch in "_-"))})
     if bad:
         chars = " ".join(f"`{c}`" for c in bad)
-        from fly_cluster_lint.fixes.envsh import node_basename
-
-        base = node_basename(app)
         yield Finding(value.setting.span,
-                      f"the RELEASE_NODE basename `{shown_text('RELEASE_NODE', render(basename), app.secrets)}` contains {chars}: Erlang accepts only letters, "
-                      f"digits, `_` and `-` before `@`, so the node does not boot (\"Invalid node name!\"); "
-                      f"remove them (e.g. drop `<%= @release.version %>`)",
-                      _node_part_fix(app, value, "base", base, f"use {base} as the basename", True))
+                      f"the RELEASE_NODE basename `{shown_text('RELEASE_NODE', render(basename), app.secrets)}` "
+                      f"contains {chars}",
+                      _node_part_fix(app, value, "base", base, f"use {base} as the basename", True),
+                      "use only letters, digits, `_` and `-` before `@` (e.g. drop `<%= @release.version %>`)")
 
 
 def _set_outside_env_sh(setting, app: App) -> bool:
@@ -282,31 +327,69 @@ def node_set_outside_env_sh(app: App) -> Iterator[Finding]:
                 continue
             if not _set_outside_env_sh(setting, app) or setting.span in seen:
                 continue
+            if setting.var != "RELEASE_NODE" and setting.var not in _read_at_boot(app):
+                continue  # nothing reads it: the literal text harms nobody
             if status not in ("effective", "appended to"):
                 continue  # replaced at boot (FCL601 says it is dead) or not applied
             seen.add(setting.span)
             where = "the Dockerfile" if setting.layer == DOCKERFILE else "fly.toml [env]"
-            expands = ("Docker expands `${FLY_...}` at build time, where it is empty" if setting.layer == DOCKERFILE
-                       else "fly.toml values are plain strings: `${FLY_...}` stays literal text")
-            what = "RELEASE_NODE" if setting.var == "RELEASE_NODE" else f"{setting.var} (it uses $FLY_*)"
-            yield Finding(setting.span,
-                          f"{what} is set in {where}: {expands}, so the node name's host is empty or literal and "
-                          f"the node does not start (\"Can't set long node name!\") or clusters with nobody; set it "
-                          f"in {app.env_sh_display}, where the shell expands it at boot")
+            what = "RELEASE_NODE" if setting.var == "RELEASE_NODE" else f"{setting.var} uses $FLY_* and"
+            yield Finding(setting.span, f"{what} is set in {where}, which never expands Fly's runtime variables",
+                          None, f"set it in {app.env_sh_display}, where the shell expands it at boot")
 
 
-VM_FLAGS = ("-name", "-sname", "-setcookie", "-mode")
+CLUSTER_VARIABLES = frozenset({"ERL_AFLAGS", "ERL_FLAGS", "ERL_ZFLAGS", "ELIXIR_ERL_OPTIONS", "ECTO_IPV6",
+                               "DNS_CLUSTER_QUERY", "RELEASE_DISTRIBUTION", "RELEASE_NODE", "RELEASE_COOKIE"})
+
+
+def _read_at_boot(app: App) -> frozenset:
+    """The variables something reads at boot: the clustering variables, every variable env.sh.eex or an
+    entrypoint script refers to, and every `System.get_env("X")` of the config and lib files."""
+    names = set(CLUSTER_VARIABLES)
+    scripts = [app.env_sh] + [s.model for s in app.entrypoint_scripts]
+    for script in scripts:
+        if script is not None:
+            names |= _variables_in(script.program)
+    for source in list(app.configs.files) + [f for f in app.lib.files if hasattr(f, "env_reads")]:
+        names |= {var for var, _ in source.env_reads(source.root)}
+    return frozenset(names)
+
+
+def _variables_in(node, depth: int = 0) -> set:
+    """Every variable a parsed shell program refers to (Var parts anywhere in its statements)."""
+    out: set = set()
+    if depth > 200:
+        return out
+    if isinstance(node, Var):
+        out.add(node.name)
+        items = node.arg or ()
+    elif isinstance(node, (tuple, list)):
+        items = node
+    elif hasattr(node, "__slots__") and not isinstance(node, (str, bytes)):
+        items = [getattr(node, name, None) for name in node.__slots__ if name != "span"]
+        items += list(node) if isinstance(node, tuple) else []
+    else:
+        return out
+    for item in items:
+        if isinstance(item, (Var, tuple, list)) or hasattr(item, "__slots__"):
+            out |= _variables_in(item, depth + 1)
+    return out
+
+
+VM_FLAGS = ("-name", "-sname", "-mode")
 
 
 def vm_args_node_flags(app: App) -> Iterator[Finding]:
-    """FCL207: vm.args.eex / remote.vm.args.eex set flags the release sets from env vars."""
+    """FCL207: vm.args.eex / remote.vm.args.eex set flags the release sets from env vars (`-setcookie`, which
+    breaks clustering outright, is FCL406)."""
+    variables = {"-name": "RELEASE_NODE", "-sname": "RELEASE_NODE", "-mode": "RELEASE_MODE"}
     for model, _ in (app.vm_args, app.remote_vm_args):
         if model is None:
             continue
         for word in model.words:
             if word.text in VM_FLAGS:
-                yield Finding(word.span,
-                              f"`{word.text}` in {word.span.file}: the release script already passes it from "
-                              f"RELEASE_NODE, RELEASE_DISTRIBUTION, RELEASE_COOKIE or RELEASE_MODE, so this one "
-                              f"conflicts (two names, or a second cookie); remove it and set the variable in "
-                              f"{app.env_sh_display}")
+                yield Finding(word.span, f"`{word.text}` in {word.span.file} repeats a flag the release script passes",
+                              None, f"remove it and set {variables[word.text]} in {app.env_sh_display}")
+            elif word.text == "-setcookie" and model is app.remote_vm_args[0]:
+                yield Finding(word.span, f"`-setcookie` in {word.span.file}: `remote` and `rpc` get two cookies", None,
+                              "remove it: the release script passes RELEASE_COOKIE to `remote` and `rpc` too")

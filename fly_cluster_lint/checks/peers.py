@@ -25,9 +25,9 @@ def discovery_missing(app: App) -> Iterator[Finding]:
     mix_app = app.mix_app or "my_app"
     module = "".join(word.capitalize() for word in mix_app.split("_"))
     child = f"{{DNSCluster, query: Application.get_env(:{mix_app}, :dns_cluster_query) || :ignore}}"
-    message = (f"no DNSCluster (or libcluster) child in any supervision tree: nothing looks up peers, so "
-               f"Node.list() stays empty even with a correct node name; add `{child}` to the children of "
-               f"{module}.Application and `{{:dns_cluster, \"~> 0.2\"}}` to mix.exs deps")
+    message = "no DNSCluster (or libcluster) child in any supervision tree"
+    help_text = (f"add `{child}` to the children of {module}.Application and `{{:dns_cluster, \"~> 0.2\"}}` to "
+                 f"mix.exs deps")
     if lib.applications:
         file, _, children = lib.applications[0]
         span = file.span(children) if children is not None else file.source.line_span(1)
@@ -39,9 +39,10 @@ def discovery_missing(app: App) -> Iterator[Finding]:
 
             edit = add_list_item(file, children, child)
             fix = Fix(SAFE, f"add the DNSCluster child to {file.source.display}", (edit,)) if edit else None
-        yield Finding(span, message, fix)
+        yield Finding(span, message, fix, help_text)
     else:
-        yield Finding(missing_span(display(app.spec.project / "lib" / mix_app / "application.ex")), message)
+        yield Finding(missing_span(display(app.spec.project / "lib" / mix_app / "application.ex")), message, None,
+                      help_text)
 
 
 def _query_reads(app: App) -> list[Span]:
@@ -75,11 +76,10 @@ def query_env_unset(app: App) -> Iterator[Finding]:
     from fly_cluster_lint.fixes.envsh import QUERY, export_fix
 
     yield Finding(app.env_sh_insertion(),
-                  f"{QUERY_VAR} is read at {read_at.file}:{read_at.line} but set nowhere (env.sh.eex, fly.toml "
-                  f"[env], Dockerfile ENV) and not declared as a Fly secret: the query is nil and DNSCluster "
-                  f"silently becomes :ignore; add `export {QUERY_VAR}=\"${{FLY_APP_NAME}}.internal\"` to "
-                  f"{app.env_sh_display} (on this app: {value}), or list it in `secrets` if it is a Fly secret",
-                  export_fix(app, QUERY, "the DNSCluster query"))
+                  f"{QUERY_VAR} is read at {read_at.file}:{read_at.line} but is not set or declared as a Fly secret",
+                  export_fix(app, QUERY, "the DNSCluster query"),
+                  f"add `export {QUERY_VAR}=\"${{FLY_APP_NAME}}.internal\"` to {app.env_sh_display} (on this "
+                  f"app: {value}), or list it in `secrets` if it is a Fly secret")
 
 
 def query_not_configured(app: App) -> Iterator[Finding]:
@@ -116,10 +116,9 @@ def query_not_configured(app: App) -> Iterator[Finding]:
             fix = Fix(SAFE, f"create {display(path)} with the query config",
                       (Create(str(path), f"import Config\n\nif config_env() == :prod do\n  {line}\nend\n"),))
         yield Finding(span,
-                      f"the DNSCluster child reads Application.get_env(:{query.app}, :{query.key}) at "
-                      f"{child.file.source.display}:{child.file.span(query.node).line}, but no config file a prod "
-                      f"release loads sets it{hint}: the query is nil and clustering is silently off (:ignore); "
-                      f"add `{line}` to config/runtime.exs", fix)
+                      f"no prod config sets :{query.app}, :{query.key} (read by the DNSCluster child at "
+                      f"{child.file.source.display}:{child.file.span(query.node).line}){hint}", fix,
+                      f"add `{line}` to config/runtime.exs")
 
 
 def _needs_gap(file, span: Span) -> bool:
@@ -174,8 +173,7 @@ def discovery_dep_missing(app: App) -> Iterator[Finding]:
             fix = Fix(SAFE, f"add :{dep} to the deps of {display(project.dir / 'mix.exs')}", (edit,)) if edit else None
         yield Finding(child.file.span(child.node),
                       f"{child.module} is started here but :{dep} is not in the deps of "
-                      f"{display(project.dir / 'mix.exs')}: the release does not build or the child crashes at boot "
-                      f"(module {child.module} is not available); add `{{:{dep}, {version}}}` to its deps", fix)
+                      f"{display(project.dir / 'mix.exs')}", fix, f"add `{{:{dep}, {version}}}` to its deps")
 
 
 def query_config_mismatch(app: App) -> Iterator[Finding]:
@@ -194,9 +192,8 @@ def query_config_mismatch(app: App) -> Iterator[Finding]:
         fix = _config_rename_fix(entry, query)
         yield Finding(span,
                       f"this config sets :{entry.app}, :{entry.key}, but the DNSCluster child reads "
-                      f"Application.get_env(:{query.app}, :{query.key}) "
-                      f"({child.file.source.display}:{child.file.span(query.node).line}): it gets nil and "
-                      f"clustering is silently off (:ignore); use `config :{query.app}, :{query.key}, ...`", fix)
+                      f":{query.app}, :{query.key} ({child.file.source.display}:{child.file.span(query.node).line})",
+                      fix, f"use `config :{query.app}, :{query.key}, ...`")
 
 
 def _config_rename_fix(entry, query):
@@ -251,10 +248,8 @@ def query_invalid(app: App) -> Iterator[Finding]:
             from fly_cluster_lint.model.secrets import shown_text
 
             text = shown_text(QUERY_VAR, text, app.secrets)
-            yield Finding(query.span,
-                          f"the DNSCluster query `{text}` cannot find peers: {why}; DNSCluster swallows lookup "
-                          f"errors, so Node.list() stays empty with nothing logged; use "
-                          f"`${{FLY_APP_NAME}}.internal`", _query_value_fix(app, query))
+            yield Finding(query.span, f"the DNSCluster query `{text}` cannot return peers: {why}",
+                          _query_value_fix(app, query), "use `${FLY_APP_NAME}.internal`")
             break
 
 
@@ -278,10 +273,9 @@ def query_app_mismatch(app: App) -> Iterator[Finding]:
 
         shown = shown_text(QUERY_VAR, ", ".join(f"{n}.internal" for n in named if n), app.secrets)
         fix = _query_value_fix(app, query) if len(query.entries) == 1 else None
-        yield Finding(query.span,
-                      f"the DNSCluster query names {shown}, but {app.toml_path} deploys app `{app.fly_app}`: its "
-                      f"machines look up another app and never find each other; use `${{FLY_APP_NAME}}.internal` "
-                      f"(or `{app.fly_app}.internal`)", fix)
+        yield Finding(query.span, f"the DNSCluster query names {shown}, but {app.toml_path} deploys app "
+                                  f"`{app.fly_app}`", fix,
+                      f"use `${{FLY_APP_NAME}}.internal` (or `{app.fly_app}.internal`)")
 
 
 def _query_value_fix(app: App, query):
@@ -330,9 +324,8 @@ def query_env_gated(app: App) -> Iterator[Finding]:
     fix = Fix(SAFE, "build the release with MIX_ENV=prod",
               (insert_lines_before(docker.source, release.start, ['ENV MIX_ENV="prod"']),))
     yield Finding(release.span,
-                  f"config/runtime.exs sets :{query.app}, :{query.key} only when config_env() == :prod, but this "
-                  f"stage runs `mix release` without MIX_ENV=prod (unset means dev): the query is nil and "
-                  f"clustering is silently off; add `ENV MIX_ENV=\"prod\"` before this line", fix)
+                  f"this stage runs `mix release` without MIX_ENV=prod, but :{query.app}, :{query.key} is set "
+                  f"only for :prod", fix, "add `ENV MIX_ENV=\"prod\"` before this line")
 
 
 def _mix_env(app: App, stage, release) -> str | None:
@@ -379,9 +372,8 @@ def query_needs_newer_dns_cluster(app: App) -> Iterator[Finding]:
                   (Edit(str(project.file.source.path), dep.span.start_byte, dep.span.end_byte,
                         '{:dns_cluster, "~> 0.2"}'),))
     yield Finding(query.span,
-                  f"this DNSCluster query is a list (or a {{basename, query}} tuple), which dns_cluster accepts from "
-                  f"0.2.0 on, but {why}: the child raises ArgumentError at boot; require `{{:dns_cluster, \"~> 0.2\"}}`",
-                  fix)
+                  f"a list or {{basename, query}} DNSCluster query needs dns_cluster >= 0.2.0, but {why}", fix,
+                  "require `{:dns_cluster, \"~> 0.2\"}` (then `mix deps.update dns_cluster`)")
 
 
 def discovery_duplicate(app: App) -> Iterator[Finding]:
@@ -393,9 +385,9 @@ def discovery_duplicate(app: App) -> Iterator[Finding]:
         if key in seen:
             first = seen[key]
             yield Finding(child.file.span(child.node),
-                          f"a second {child.module} child named {name or child.module}: it is already started at "
-                          f"{first.file.source.display}:{first.file.span(first.node).line}, so this one fails with "
-                          f"`already_started` and the node does not boot; keep one, or give each a distinct `name:`")
+                          f"a second {child.module} child named {name or child.module} (the first is at "
+                          f"{first.file.source.display}:{first.file.span(first.node).line})", None,
+                          "keep one, or give each a distinct `name:`")
         else:
             seen[key] = child
 

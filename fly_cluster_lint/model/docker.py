@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import fnmatch
 import posixpath
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 
@@ -28,15 +29,19 @@ RUNNERS = {"just": ("justfile", "Justfile", ".justfile"), "make": ("Makefile", "
 
 def run_lines(ins: Any) -> list[list]:
     """The commands a RUN instruction runs (shell form parsed as shell, exec form as its words)."""
+    return [list(words) for words in _run_lines(ins.raw.strip(), ins.heredoc or "")]
+
+
+@lru_cache(maxsize=256)
+def _run_lines(raw: str, heredoc: str) -> tuple:
     from fly_cluster_lint.model.script import parse_commands
 
-    raw = ins.raw.strip()
     if raw.startswith("["):
         words = _json_strings(raw)
         if words is not None:
-            return [list(words)]
-    found = parse_commands(raw + ("\n" + ins.heredoc if ins.heredoc else ""))
-    return found or []
+            return (tuple(words),)
+    found = parse_commands(raw + ("\n" + heredoc if heredoc else ""))
+    return tuple(tuple(words) for words in found or ())
 
 
 def builds_release(ins: Any, files: Any = None, context: Path | None = None, depth: int = 0) -> bool | None:

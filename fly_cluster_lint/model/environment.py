@@ -33,6 +33,7 @@ SECRET = "secret"
 ENTRYPOINT = "entrypoint script"
 ENV_SH = "env.sh.eex"
 DEFAULT = "release default"
+VM_ARGS = "vm.args.eex"
 AS_WRITTEN = "as written"  # Environment.shell when bash-only syntax is read as its author meant it
 
 ERL_FLAG_VARS = ("ERL_AFLAGS", "ERL_FLAGS", "ERL_ZFLAGS", "ELIXIR_ERL_OPTIONS")
@@ -97,6 +98,9 @@ class Environment:
         self.opaque = False  # env.sh ran a command that may set variables the model cannot see
         self.notes: list[tuple[Any, str]] = []  # (span, what the model assumed), for `env`
         self.release_name: str | None = None
+        # (outcome, command shown, where) when the image never starts the release (it runs Mix, a Distillery
+        # command or a script that never execs the release): env.sh and the release defaults never apply
+        self.starts: tuple | None = None
 
     def get(self, var: str) -> Value | None:
         return self.values.get(var)
@@ -259,6 +263,11 @@ def build_environment(app: Any, command: str = "start", boot: bool = False) -> E
         where = origins.get(name)
         env.apply(Setting(name, SECRET, None, None,
                           note=f"declared as a Fly secret by {where}" if where else "declared as a Fly secret"))
+    if boot and command == "start":
+        start = image_start(app)
+        if start is not None and start[0] != "release":
+            env.starts = start
+            return env
     # 2b. a repository script the image runs before it starts the release (ENTRYPOINT/CMD); `remote`, `rpc`
     # and `eval` are run from a console (`fly ssh console`) and never pass through it
     if command in ("start", "start_iex", "daemon", "daemon_iex"):
@@ -286,7 +295,33 @@ def build_environment(app: Any, command: str = "start", boot: bool = False) -> E
     cookie = app.release.cookie if app.release is not None else None
     env.apply(Setting("RELEASE_COOKIE", DEFAULT, (Lit(cookie),) if cookie else None, None, mode="fallback",
                       note="mix.exs release `cookie:`" if cookie else "random per build (releases/COOKIE)"))
+    # 5. a `-setcookie` in vm.args: the release script passes its own as well, and with two OTP uses neither
+    #    (observed on OTP 25): each machine reads ~/.erlang.cookie, created with a random value
+    if boot:
+        model = (app.vm_args if command in ("start", "start_iex", "daemon", "daemon_iex", "eval") else
+                 app.remote_vm_args)[0]
+        for word in model.words if model is not None else ():
+            if word.text == "-setcookie":
+                env.apply(Setting("RELEASE_COOKIE", VM_ARGS, None, word.span,
+                                  note="~/.erlang.cookie, random per machine: vm.args.eex passes a second -setcookie "
+                                       "and OTP then uses neither"))
+                break
     return env
+
+
+def image_start(app: Any) -> tuple | None:
+    """(outcome, command as shown, where) of what the app's machines run (the first process group), when the
+    tool can tell: outcome "release", "mix", "distillery" or "no-release" (model/image.trace)."""
+    if app.dockerfile is None:
+        return None
+    from fly_cluster_lint.model.image import commands, trace
+
+    for where, words, _ in commands(app):
+        outcome = trace(app, words).outcome
+        if outcome == "unknown":
+            return None
+        return outcome, " ".join(w if w is not None else "…" for w in words), where
+    return None
 
 
 def _toml_text(found: Any) -> str:

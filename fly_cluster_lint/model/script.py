@@ -13,6 +13,8 @@ failed command ("[[: not found"): its block is skipped, and as a statement it st
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import fnmatch
 from typing import TYPE_CHECKING
 
@@ -449,8 +451,11 @@ def written_paths(statements: tuple) -> list[str]:
     return out
 
 
+@lru_cache(maxsize=256)
 def parse_statements(text: str) -> tuple | None:
-    """The statements of a piece of shell text, or None when it does not parse."""
+    """The statements of a piece of shell text, or None when it does not parse. Cached by text: the same RUN
+    line or recipe is asked about by several checks (and repeats across the apps of a monorepo); the
+    statements are never changed by their readers."""
     from pathlib import Path
 
     from fly_cluster_lint.parsers import ParseError

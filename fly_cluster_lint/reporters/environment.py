@@ -20,7 +20,7 @@ def _shown(setting, parts, secrets) -> str:
         return (f"({setting.note})" if setting.note else "(Fly secret)") if setting.layer == "secret" else f"({setting.note})" if setting.note else "(unknown)"
     if setting.layer == "release default" and setting.var == "RELEASE_COOKIE":
         return MASK  # the mix.exs `cookie:` literal
-    return visible(shown_value(setting.var, parts, secrets)) if parts else '""'
+    return visible(shown_value(setting.var, parts, secrets)) if parts else ""
 
 
 def _where(setting) -> dict | None:
@@ -68,8 +68,10 @@ def app_data(app) -> dict:
             "release": visible(app.release_name) if app.release_name else app.release_name,
             "command": env.command, "shell": env.shell,
             "env_sh": {"ships": template[env.template], "why": visible(env.template_reason) or None},
-            "aborted": aborted, "complete": env.complete, "unreadable_layers": sorted(env.incomplete),
-            "variables": variables}
+            "aborted": aborted, "starts_release": env.starts is None,
+            "runs": None if env.starts is None else {"outcome": env.starts[0], "command": visible(env.starts[1]),
+                                                     "where": visible(env.starts[2])},
+            "complete": env.complete, "unreadable_layers": sorted(env.incomplete), "variables": variables}
 
 
 def _where_span(span) -> dict | None:
@@ -90,11 +92,16 @@ def render_text(result, *, color: bool = False) -> str:
     for app in result.apps:
         data = app_data(app)
         lines.append(f"{data['fly_app'] or '?'} ({data['fly_toml']}): release `{data['release'] or '?'}`, "
-                     f"`bin/{data['release'] or 'app'} start` on a Fly Machine")
+                     + (f"`bin/{data['release'] or 'app'} start` on a Fly Machine" if data["starts_release"]
+                        else "on a Fly Machine"))
         if not data["complete"]:
             lines.append(f"  (could not read: {', '.join(data['unreadable_layers'])}; values below may be incomplete)")
         if data["env_sh"]["why"]:
             lines.append(f"  env.sh: {data['env_sh']['ships']} ships, because {data['env_sh']['why']}")
+        if data["runs"]:
+            runs = data["runs"]
+            lines.append(f"  the image runs `{runs['command']}` ({runs['where']}), not the release: env.sh.eex and "
+                         f"the release script's defaults never apply")
         if data["aborted"]:
             where = data["aborted"]["source"]
             at = f" ({where['file']}:{where['line']}:{where['column']})" if where else ""
@@ -108,11 +115,13 @@ def render_text(result, *, color: bool = False) -> str:
             origin = f"{source['file']}:{source['line']}:{source['column']}" if source else var["layer"]
             flag = "" if var["exported"] else "  [not exported]"
             resolved = f" (= {var['resolved']})" if var.get("resolved") else ""
-            lines.append(f"  {var['name']:<{width}}  {var['value']}{resolved}  <- {origin}{flag}")
+            shown = var["value"] if var["value"] != "" else '""'
+            lines.append(f"  {var['name']:<{width}}  {shown}{resolved}  <- {origin}{flag}")
             for old in var["history"]:
                 where = old["source"]
                 at = f"{where['file']}:{where['line']}:{where['column']}" if where else old["layer"]
-                value = f"{strike_on}{old['value']}{strike_off}" if old["status"] == "overridden" else old["value"]
+                value = old["value"] if old["value"] != "" else '""'
+                value = f"{strike_on}{value}{strike_off}" if old["status"] == "overridden" else value
                 label = LABELS.get(old["status"], old["status"])
                 lines.append(f"  {'':<{width}}    {label}: {value}  ({at})")
         lines.append("")

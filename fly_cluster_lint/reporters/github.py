@@ -33,13 +33,14 @@ def annotation(d) -> str:
     props = [("file", visible(repository_path(s.file))), ("line", str(s.line)), ("col", str(s.column)),
              ("endLine", str(s.end_line)), ("endColumn", str(s.end_column)), ("title", f"{d.code} {d.slug}")]
     joined = ",".join(f"{k}={escape_property(v)}" for k, v in props)
-    return f"::{LEVELS[d.severity]} {joined}::{escape_data(visible(d.message))}"
+    text = visible(d.message) + (f"\nhelp: {visible(d.help)}" if d.help else "") + f"\ndocs: {d.url}"
+    return f"::{LEVELS[d.severity]} {joined}::{escape_data(text)}"
 
 
 def log_line(d) -> str:
     s = d.span
     return guard_line(f"{visible(repository_path(s.file))}:{s.line}:{s.column}: {d.code} [{d.severity}] "
-                      f"{visible(d.message)}")
+                      f"{visible(d.message)}" + (f" (help: {visible(d.help)})" if d.help else ""))
 
 
 def select(diagnostics: list) -> tuple[list, list]:

@@ -29,6 +29,8 @@ def document(result) -> dict:
                 "slug": d.slug,
                 "severity": d.severity,
                 "message": visible(d.message),
+                "help": visible(d.help) if d.help else None,
+                "url": d.url,
                 "file": visible(d.span.file),
                 "line": d.span.line,
                 "column": d.span.column,
@@ -39,6 +41,24 @@ def document(result) -> dict:
             }
             for d in result.diagnostics
         ],
+        "summary": summary_counts(result),
+    }
+
+
+def summary_counts(result) -> dict:
+    """Counts by severity and by code, the apps linted, and how many findings --fix repairs."""
+    by_code: dict = {}
+    for d in result.diagnostics:
+        by_code[d.code] = by_code.get(d.code, 0) + 1
+    return {
+        "apps": len(result.apps),
+        "findings": len(result.diagnostics),
+        "errors": sum(1 for d in result.diagnostics if d.severity == "error"),
+        "warnings": sum(1 for d in result.diagnostics if d.severity == "warning"),
+        "infos": sum(1 for d in result.diagnostics if d.severity == "info"),
+        "fixable": sum(1 for d in result.diagnostics if d.fix is not None and d.fix.applicability == "safe"),
+        "unsafe_fixable": sum(1 for d in result.diagnostics if d.fix is not None and d.fix.applicability == "unsafe"),
+        "by_code": dict(sorted(by_code.items())),
     }
 
 

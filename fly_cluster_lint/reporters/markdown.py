@@ -53,5 +53,6 @@ def render(result, *, color: bool = False) -> str:
                       "| Severity | Rule | Where | Finding | Fixed by |", "|---|---|---|---|---|"]
         where = f"{inert(repository_path(d.span.file))}&#58;{d.span.line}&#58;{d.span.column}"
         rule = f"[{d.code}]({docs_url(d.code)}) {inert(d.slug)}"
-        lines.append(f"| {SEVERITY[d.severity]} | {rule} | {where} | {inert(d.message)} | {fix_text(d)} |")
+        finding = inert(d.message) + (f"<br>help&#58; {inert(d.help)}" if d.help else "")
+        lines.append(f"| {SEVERITY[d.severity]} | {rule} | {where} | {finding} | {fix_text(d)} |")
     return "\n".join(lines) + "\n"

@@ -51,7 +51,7 @@ def document(result) -> dict:
             "ruleId": d.code,
             "ruleIndex": index.get(d.code, 0),
             "level": LEVELS[d.severity],
-            "message": {"text": visible(d.message)},
+            "message": {"text": visible(d.message) + (f"\nhelp: {visible(d.help)}" if d.help else "")},
             "locations": [{
                 "physicalLocation": {
                     "artifactLocation": {"uri": _uri(s.file), "uriBaseId": "%SRCROOT%"},

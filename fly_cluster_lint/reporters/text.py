@@ -12,7 +12,7 @@ from fly_cluster_lint.reporters.printable import guard, visible
 MAX_FRAME = 160  # characters of a source line shown in a code frame
 
 COLORS = {"error": "\033[1;31m", "warning": "\033[1;33m", "info": "\033[1;36m", "dim": "\033[2m", "bold": "\033[1m",
-          "reset": "\033[0m", "caret": "\033[31m"}
+          "reset": "\033[0m", "caret": "\033[31m", "help": "\033[1;32m"}
 
 
 def render(result, *, color: bool = False, quiet: bool = False, fixed: int | None = None) -> str:
@@ -49,6 +49,9 @@ def render(result, *, color: bool = False, quiet: bool = False, fixed: int | Non
             lines.append(" " + paint("dim", gutter))
             lines.append(" " + paint("dim", f"{span.line} |") + " " + text)
             lines.append(" " + paint("dim", gutter) + " " + " " * column + paint("caret", "^" * width))
+        if diag.help:
+            lines.append(f"  {paint('help', 'help:')} {visible(diag.help)}")
+        lines.append(f"  {paint('dim', 'docs:')} {paint('dim', diag.url)}")
         lines.append("")
     if fixed:
         lines.append(f"Fixed {fixed} finding{'' if fixed == 1 else 's'}; linted again:")

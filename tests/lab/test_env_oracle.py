@@ -20,28 +20,7 @@ pytestmark = pytest.mark.beam
 
 # Targets where the linter's model and the booted VM disagree today, with the lab's diagnosis. Strict xfails:
 # when the model is fixed they pass, and pytest reports them as XPASS(strict) failures to be removed from here.
-_MIX = ("the machine runs {what}, so env.sh never runs and the VM has none of its values (not distributed); `env` "
-        "lists the env.sh values and `bin/hello start`")
-_SETCOOKIE = ("rel/vm.args.eex has `-setcookie {what}` ({note}) next to the release's own `--cookie`: with two "
-              "-setcookie flags OTP 25 uses neither (the VM takes ~/.erlang.cookie, created with a random value), so "
-              "the VM's cookie is not RELEASE_COOKIE; `env` says the cookie is the declared secret")
-KNOWN_DISAGREEMENTS: dict[str, str] = {
-    "case/fcl005-source-and-function": "`source /etc/profile` exits the release script with status 127 before the VM "
-    "starts; `env` reports a complete environment as if the release booted",
-    "case/fcl201-invalid-value": "RELEASE_DISTRIBUTION=Name: FCL201's docs say the release exits, but the script only "
-    "prints `ERROR: Expected sname, name, or none in RELEASE_DISTRIBUTION, got: Name` and boots without "
-    "distribution (nonode@nohost)",
-    "case/fcl306-empty": "fly.toml `DNS_CLUSTER_QUERY = \"\"`: `env --format json` gives the value as `\"\"` (the TOML "
-    "quotes, two characters), the VM gets the empty string",
-    "case/fcl602-phx-server": _MIX.format(what="`mix phx.server` (CMD)"),
-    "case/image-experimental-cmd-overrides": _MIX.format(what="`mix phx.server` (fly.toml [experimental] cmd)"),
-    "case/image-mix-under-usr-local-bin-is-not-a-release": _MIX.format(what="`/usr/local/bin/mix phx.server`"),
-    "case/image-sh-c-mix-phx-server": _MIX.format(what="`sh -c \"mix ecto.migrate && mix phx.server\"`"),
-    "case/vm-args-eex-tag-and-spacing": _SETCOOKIE.format(what="<%= @release.options[:cookie] %>",
-                                                          note="rendered empty: there is no cookie option"),
-    "case/vm-args-setcookie-from-variable": _SETCOOKIE.format(what="${RELEASE_COOKIE}",
-                                                              note="expanded or not, a second -setcookie"),
-}
+KNOWN_DISAGREEMENTS: dict[str, str] = {}
 
 
 def _params():

@@ -21,29 +21,7 @@ from . import oracles
 pytestmark = pytest.mark.beam
 
 # Targets where the verdict and the observed outcome disagree today, with the lab's diagnosis (strict xfails).
-_SNAME = ("FCL201 reports RELEASE_DISTRIBUTION {what} as an error, but with the Fly guide's IPv6 node name "
-          "(no dot in the host) short names work: both machines cluster (dns_cluster would only log its longnames "
-          "warning)")
-_SETCOOKIE = ("only FCL207 (a warning) for `-setcookie {what}` in rel/vm.args.eex, but with two -setcookie flags "
-              "OTP 25 uses neither and each machine takes its own ~/.erlang.cookie: the machines reject each other "
-              "(\"Invalid challenge reply\"), so the cluster never forms")
-KNOWN_CONTRADICTIONS: dict[str, str] = {
-    "case/fcl201-missing": _SNAME.format(what="unset (default sname)"),
-    "case/fcl201-sname": _SNAME.format(what="=sname"),
-    "case/env-host-from-variable-set-nowhere": "FCL203's symptom is a node that boots and is never reached; here "
-    "the host variable is set nowhere, so RELEASE_NODE ends in `@` and the VM stops at boot with \"Can't set long "
-    "node name!\" (FCL205/FCL206's symptom)",
-    "case/field-cookie-generated-at-boot": "only FCL401, whose docs say machines of one image share the random cookie "
-    "and cluster; here env.sh generates the cookie at boot (`$(head -c 24 /dev/urandom | ...)`), so every machine has "
-    "its own and they reject each other",
-    "case/fly-runtime-variable-in-dockerfile-env": "FCL205 (error) for `ENV NODE_HOST=${FLY_PRIVATE_IP}`, a variable "
-    "nothing reads: the machines cluster",
-    "case/proto-dist-unquoted-export": "FCL101's symptom is a node listening on IPv4 only; with `export "
-    "ERL_AFLAGS=-proto_dist inet6_tcp` (unquoted) ERL_AFLAGS is `-proto_dist` and erl refuses to start: "
-    "\"Missing argument(s) for '-proto_dist'.\"",
-    "case/vm-args-eex-tag-and-spacing": _SETCOOKIE.format(what="<%= @release.options[:cookie] %>"),
-    "case/vm-args-setcookie-from-variable": _SETCOOKIE.format(what="${RELEASE_COOKIE}"),
-}
+KNOWN_CONTRADICTIONS: dict[str, str] = {}
 
 
 def _params():
