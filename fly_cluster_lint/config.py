@@ -68,7 +68,7 @@ def load_settings(path: Path | None, overrides: Overrides, known_codes: frozense
     shown = _display(path)
     unknown = sorted(set(data) - set(KEYS))
     if unknown:
-        raise ToolError(f"{shown}: unknown key `{unknown[0]}` (known keys: {', '.join(KEYS)})")
+        raise ToolError(f"{shown}: unknown key `{_clip(unknown[0])}` (known keys: {', '.join(KEYS)})")
 
     def strings(name: str) -> tuple:
         value = data.get(name, [])
@@ -79,7 +79,7 @@ def load_settings(path: Path | None, overrides: Overrides, known_codes: frozense
     def codes(values: tuple, where: str) -> tuple:
         for item in values:
             if not item or not any(code.startswith(item.upper()) for code in known_codes):
-                raise ToolError(f"{where}: unknown rule code `{item}` (see `fly-cluster-lint rules`)")
+                raise ToolError(f"{where}: unknown rule code `{_clip(item)}`{_did_you_mean(item, known_codes, True)}")
         return tuple(v.upper() for v in values)
 
     severity = data.get("severity", {})
@@ -87,9 +87,11 @@ def load_settings(path: Path | None, overrides: Overrides, known_codes: frozense
         raise ToolError(f"{shown}: `severity` must be a table such as [severity] FCL401 = \"warning\"")
     for code, level in severity.items():
         if code.upper() not in known_codes:
-            raise ToolError(f"{shown}: unknown rule code `{code}` in [severity]")
+            raise ToolError(f"{shown}: unknown rule code `{_clip(code)}` in [severity]"
+                            f"{_did_you_mean(code, known_codes, False)}")
         if level not in SEVERITIES:
-            raise ToolError(f"{shown}: severity of {code} must be one of {', '.join(SEVERITIES)}, not `{level}`")
+            raise ToolError(f"{shown}: severity of {code} must be one of {', '.join(SEVERITIES)}, "
+                            f"not `{_clip(str(level))}`")
     from fly_cluster_lint.parsers.fly_secrets import is_name
 
     origins = []
@@ -160,3 +162,16 @@ def _display(path: Path | None) -> str:
     from fly_cluster_lint.paths import display
 
     return display(path)
+
+
+def _clip(text: str, limit: int = 60) -> str:
+    """A value from the configuration as an error quotes it: at most `limit` characters (a 15 KB key must not
+    become a 15 KB error line)."""
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text) - limit} more characters)"
+
+
+def _did_you_mean(typed: str, known_codes, prefixes: bool) -> str:
+    from fly_cluster_lint.args import suggest_code
+
+    found = suggest_code(typed, known_codes, prefixes=prefixes) if len(typed) <= 12 else None
+    return f"; did you mean `{found}`?" if found else " (see `fly-cluster-lint rules`)"

@@ -120,11 +120,12 @@ def discover(paths: list[Path], files: FileCache, exclude: tuple = ()) -> Discov
         # the configs that deploy a project inside this path may sit anywhere in the repository (above it,
         # or in another folder such as deploy/fly/): the whole repository is walked and the path selects
         if repo not in walked:
-            walked[repo] = walk(repo, files, exclude)
-        tomls, mix_dirs = walked[repo]
+            tomls, mix_dirs = walk(repo, files, exclude)
+            walked[repo] = (tomls, mix_dirs, _projects_below(mix_dirs, repo))
+        tomls, mix_dirs, below = walked[repo]
         for toml in tomls:
             if toml not in resolved:
-                resolved[toml] = _resolve(toml, mix_dirs, repo, files)
+                resolved[toml] = _resolve(toml, mix_dirs, below, repo, files)
             spec_or_reason = resolved[toml]
             if isinstance(spec_or_reason, str):
                 if _inside(toml, path) and (toml, toml) not in seen:
@@ -150,6 +151,22 @@ def _ancestors(path: Path, repo: Path) -> list[Path]:
         current = current.parent
 
 
+def _projects_below(mix_dirs: set[Path], repo: Path) -> dict[Path, list[Path]]:
+    """folder -> the topmost mix projects below it (none of them inside another of them), built once per
+    repository in one pass over the projects' ancestors: resolving n configs against n projects stays linear."""
+    below: dict[Path, list[Path]] = {}
+    for project in sorted(mix_dirs):
+        if project == repo:
+            continue
+        for folder in _ancestors(project, repo):
+            below.setdefault(folder, []).append(project)
+    tops: dict[Path, list[Path]] = {}
+    for folder, projects in below.items():
+        inside = set(projects)
+        tops[folder] = [p for p in projects if not any(a in inside for a in _ancestors(p, folder) if a != folder)]
+    return tops
+
+
 def _inside(path: Path, folder: Path) -> bool:
     return path == folder or folder in path.parents
 
@@ -169,7 +186,8 @@ def _selected(spec: AppSpec, selector: Path, is_dir: bool, files: FileCache) -> 
 EXAMPLE_MARKERS = (".example.", ".sample.", ".template.", ".dist.")
 
 
-def _resolve(toml: Path, mix_dirs: set[Path], repo: Path, files: FileCache) -> AppSpec | str:
+def _resolve(toml: Path, mix_dirs: set[Path], below: dict[Path, list[Path]], repo: Path,
+             files: FileCache) -> AppSpec | str:
     folder = toml.parent
     if any(marker in toml.name for marker in EXAMPLE_MARKERS):
         return "an example configuration to copy (its name says so), not one that is deployed"
@@ -195,8 +213,7 @@ def _resolve(toml: Path, mix_dirs: set[Path], repo: Path, files: FileCache) -> A
     elif dockerfile is not None and kind == "file" and files.is_file(dockerfile.parent / "mix.exs"):
         project = dockerfile.parent
     else:
-        below = sorted(d for d in mix_dirs if folder in d.parents)
-        top = [d for d in below if not any(o in d.parents for o in below)]
+        top = below.get(folder, [])
         if len(top) == 1:
             project = top[0]
         elif folder != repo:

@@ -40,7 +40,7 @@ class FileCache:
         # --diff lint the result of their edits before anything is written.
         self.overlay: dict[Path, bytes | None] = dict(overlay or {})
         self.roots: list[Path] = []  # repository roots (real paths): nothing outside them is touched
-        self.folders: set[str] = set()  # folders listed: their mtimes validate a cached result
+        self.folders: dict[str, bytes | None] = {}  # folder listed -> digest of the names and kinds seen then
         self.probes: dict[str, str] = {}  # path -> "file" | "dir" | "other" | "missing" | "outside": every test
         self.reads: dict[str, bytes] = {}  # path -> digest of the bytes read (the first cap + 1 of a file too large)
         self.unreadable: set[str] = set()  # files that could not be read (a result that saw them is not cached)
@@ -102,7 +102,9 @@ class FileCache:
         found = self.probes.get(key)
         if found is None:
             try:
-                info = os.stat(path)
+                # the path exactly as inside() judged it: `..` taken away as text first, as Mix, flyctl and
+                # Docker do, so a `link/..` can never be judged inside and then opened outside
+                info = os.stat(os.path.abspath(path))
             except (OSError, ValueError):
                 found = "missing"
             else:
@@ -140,22 +142,31 @@ class FileCache:
         return self.kind(path) == "file"
 
     def listdir(self, folder: Path) -> list[Entry]:
-        """The entries of a folder inside the repository, sorted by name; [] when it cannot be listed."""
+        """The entries of a folder inside the repository, sorted by name; [] when it cannot be listed. What was
+        seen is recorded as it is seen (resultcache.listing's digest): a file added later, during this run or
+        after it, makes a cached result stale even when the folder's mtime does not move."""
+        from fly_cluster_lint.resultcache import listing_digest
+
         if not self.inside(folder):
             return []
-        self.folders.add(str(folder))
         out = []
+        seen = []
+        where = os.path.abspath(folder)
         try:
-            with os.scandir(folder) as entries:
+            with os.scandir(where) as entries:
                 for entry in entries:
                     try:
                         symlink = entry.is_symlink()
                         kind = "dir" if entry.is_dir() else "file" if entry.is_file() else "other"
                     except OSError:
+                        seen.append(entry.name + "\0?")
                         continue
+                    seen.append(entry.name + "\0" + ("l" if symlink else kind[0]))
                     out.append(Entry(entry.name, Path(entry.path), kind, symlink))
         except OSError:
+            self.folders.setdefault(where, None)
             return []
+        self.folders.setdefault(where, listing_digest(seen))
         out.sort(key=lambda e: e.name)
         return out
 
@@ -198,7 +209,7 @@ class FileCache:
         if kind != "file":
             return None
         try:
-            with open(path, "rb") as handle:
+            with open(os.path.abspath(path), "rb") as handle:  # the path inside() judged (see kind())
                 data = handle.read(limit + 1)
         except OSError as exc:
             self.unreadable.add(str(path))
@@ -209,7 +220,7 @@ class FileCache:
         self._read_since.append(path)
         if len(data) > limit:
             try:
-                size = os.stat(path).st_size / (1024 * 1024)
+                size = os.stat(os.path.abspath(path)).st_size / (1024 * 1024)
             except OSError:
                 size = len(data) / (1024 * 1024)
             return ParseError(f"file too large to lint ({size:.1f} MiB; the limit is {limit / (1024 * 1024):g} MiB)",

@@ -6,8 +6,8 @@ An entry is keyed by the tool's own code (the size and modification time of ever
 not only the version), the Python and dependency installations, the real paths of the working directory and
 of every linted path, and every option and environment variable that changes the output. It records every
 input the cold run depended on (files.py records them all): the content digest (BLAKE2b) of every file
-read, the kind of every path probed (a file, a folder, missing), and for every folder listed the names that
-matter in it. A result is reused only when all of it is unchanged; an edit that keeps a file's size and
+read, the kind of every path probed (a file, a folder, missing), and for every folder listed the names and kinds
+it held when the run listed it (compared again on every warm run, whatever the folder's mtime). A result is reused only when all of it is unchanged; an edit that keeps a file's size and
 modification time is still seen. Entries live in the user's private cache folder (cache.py), never in a
 linted repository; a corrupt entry is a miss. `--no-cache` bypasses all of it.
 """
@@ -18,7 +18,7 @@ import marshal
 import os
 import sys
 
-FORMAT = 3
+FORMAT = 4
 DEPENDENCIES = ("tree_sitter", "tree_sitter_elixir", "tree_sitter_bash", "tree_sitter_dockerfile",
                 "tree_sitter_toml", "tomli", "yaml")
 
@@ -86,6 +86,11 @@ def _kind(path: str) -> str:
     return "file" if stat.S_ISREG(mode) else "dir" if stat.S_ISDIR(mode) else "other"
 
 
+def listing_digest(seen: list[str]) -> bytes:
+    """The digest of a folder's entries, each `name NUL kind` (l symlink, d folder, f file, o other, ? unknown)."""
+    return digest("\n".join(sorted(seen)).encode("utf-8", "surrogateescape"))
+
+
 def listing(folder: str) -> bytes | None:
     """A digest of the names and kinds in a folder (what a walk of it would see), or None if unlistable."""
     try:
@@ -99,8 +104,7 @@ def listing(folder: str) -> bytes | None:
                 names.append(entry.name + "\0" + kind)
     except OSError:
         return None
-    names.sort()
-    return digest("\n".join(names).encode("utf-8", "surrogateescape"))
+    return listing_digest(names)
 
 
 def load(name: str):
@@ -115,12 +119,7 @@ def load(name: str):
         for path, kind in probes:
             if _kind(path) != kind:
                 return None
-        for path, mtime, names in folders:
-            try:
-                if os.stat(path).st_mtime_ns == mtime:
-                    continue
-            except OSError:
-                return None
+        for path, names in folders:  # listed again, always: an mtime can be set back or not move at all
             if listing(path) != names:
                 return None
         from fly_cluster_lint.limits import MAX_BYTES
@@ -145,12 +144,7 @@ def store(name: str, files_cache, report: str, status: int, errors: list) -> Non
             return  # what the warm path could not check the same way: never cached
         files = sorted(files_cache.reads.items())  # (path, digest of what was read)
         probes = sorted(files_cache.probes.items())
-        folders = []
-        for path in sorted(files_cache.folders):
-            try:
-                folders.append((path, os.stat(path).st_mtime_ns, listing(path)))
-            except OSError:
-                return
+        folders = sorted(files_cache.folders.items())  # (folder, digest of what was listed when it was listed)
         write(name, marshal.dumps((files, probes, folders, report, status, errors)))
     except (OSError, ValueError):
         pass

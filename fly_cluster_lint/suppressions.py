@@ -37,6 +37,7 @@ def directives(source: SourceFile, comments: list[tuple[int, int]]) -> tuple[lis
     found: list[Directive] = []
     errors: list[DirectiveError] = []
     comment_lines = {source.point(start)[0] for start, _ in comments}
+    next_code: dict[int, int] = {}  # line -> the first line from it on that is neither blank nor a comment
     for start, end in comments:
         raw = source.data[start:end].decode("utf-8", "replace")
         body = raw[3:] if raw.startswith("<%#") else raw.lstrip("#")
@@ -69,27 +70,40 @@ def directives(source: SourceFile, comments: list[tuple[int, int]]) -> tuple[lis
             line = span.line
             before = source.data[source.line_offset(span.line):start]
             if not before.strip():  # alone on its line: the next line that is not blank or a comment
-                line += 1
-                while line <= source.line_count and (not source.line_text(line).strip() or line in comment_lines):
-                    line += 1
+                line = _next_code_line(source, line + 1, comment_lines, next_code)
         found.append(Directive(span.file, line, span, codes, reason))
     return found, errors
 
 
+def _next_code_line(source: SourceFile, line: int, comment_lines: set, memo: dict) -> int:
+    """The first line from `line` on that is neither blank nor a comment; every line is looked at once per file
+    however many suppressions stand in a row (a block of n of them is linear, not n^2)."""
+    walked = []
+    while line <= source.line_count and line not in memo and (not source.line_text(line).strip()
+                                                                or line in comment_lines):
+        walked.append(line)
+        line += 1
+    found = memo.get(line, line)
+    for seen in walked:
+        memo[seen] = found
+    return found
+
+
 def apply(diagnostics: list, all_directives: list[Directive], known: frozenset) -> list:
     """Drop suppressed diagnostics; mark the directives (and codes) that were used."""
-    by_line: dict[tuple, list[Directive]] = {}  # (file, line) -> directives; line None: the whole file
+    # (file, line, code) -> the directives naming that code there; line None: the whole file. One lookup per
+    # diagnostic, so n directives and n findings cost n, not n^2.
+    by_code: dict[tuple, list[Directive]] = {}
     for directive in all_directives:
-        by_line.setdefault((directive.file, directive.line), []).append(directive)
+        for code, _ in directive.codes:
+            by_code.setdefault((directive.file, directive.line, code), []).append(directive)
     kept = []
     for diag in diagnostics:
-        suppressed = False
-        for directive in by_line.get((diag.span.file, diag.span.line), []) + by_line.get((diag.span.file, None), []):
-            for code, _ in directive.codes:
-                if code == diag.code:
-                    directive.used.add(code)
-                    suppressed = True
-        if not suppressed:
+        matching = (by_code.get((diag.span.file, diag.span.line, diag.code), [])
+                    + by_code.get((diag.span.file, None, diag.code), []))
+        for directive in matching:
+            directive.used.add(diag.code)
+        if not matching:
             kept.append(diag)
     return kept
 

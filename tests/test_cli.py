@@ -125,6 +125,10 @@ def test_config_errors_exit_2(tmp_path) -> None:
         'ignore = ["FCL999"]\n': f"{config}: unknown rule code `FCL999` (see `fly-cluster-lint rules`)",
         '[severity]\nFCL401 = "fatal"\n': f"{config}: severity of FCL401 must be one of error, warning, info, not `fatal`",
         'secrets = "RELEASE_COOKIE"\n': f"{config}: `secrets` must be a list of strings",
+        'select = ["FCL1O1"]\n': f"{config}: unknown rule code `FCL1O1`; did you mean `FCL101`?",
+        '[severity]\nFCL41 = "warning"\n': f"{config}: unknown rule code `FCL41` in [severity]; did you mean `FCL401`?",
+        f'ignore = ["{"x" * 3000}"]\n': f"{config}: unknown rule code `{'x' * 60}... (2940 more characters)` "
+                                        "(see `fly-cluster-lint rules`)",
         "secrets = [\n": None,  # tomllib's own wording follows our `<file>:<line>:<col>: invalid TOML: `
     }
     for text, message in cases.items():

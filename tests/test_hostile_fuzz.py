@@ -90,9 +90,11 @@ PLANT = ["fly_env", "envsh_export", "envsh_fly_block", "envsh_fallback", "envsh_
          "docker_arg", "docker_arg_global", "misnamed_env_sh", "misnamed_beside", "declared_fly", "declared_envsh",
          "declared_docker", "outside_target", "envsh_multiline", "docker_continued", "envsh_unexported_flow", "entrypoint_export",
          "entrypoint_flags", "entrypoint_flow", "fly_escaped_cookie", "mix_escaped_cookie", "eex_escaped",
-         "aflags_tab", "vm_args_quoted", "docker_arg_default_flow"]
+         "aflags_tab", "vm_args_quoted", "docker_arg_default_flow",
+         # once open bugs (helper-4's red team), now fixed and generated like any other shape
+         "aflags_newline", "aflags_escaped", "cookie_only_punctuation", "fly_multiline", "docker_aflags_escaped"]
 # planting shapes that expose bugs still open (see KNOWN_BUGS); generated only with FCL_FUZZ_KNOWN_BUGS=1
-PLANT_KNOWN = ["aflags_newline", "aflags_escaped", "cookie_only_punctuation", "fly_multiline", "docker_aflags_escaped"]
+PLANT_KNOWN: list = []
 INJECT = ["envsh_comment", "envsh_value", "envsh_query", "docker_comment", "docker_env", "fly_comment", "fly_env",
           "fly_key", "fly_app", "runtime_comment", "mix_comment", "vm_args", "toml_name_root", "toml_name_app",
           "lib_file", "lib_folder", "rel_near_miss", "dockerignore", "config_key", "config_secret_name",
@@ -100,33 +102,24 @@ INJECT = ["envsh_comment", "envsh_value", "envsh_query", "docker_comment", "dock
           "docker_stage", "fly_process", "fly_release_command", "fly_dockerfile", "runtime_app"]
 SYMLINKS = ["rel_inside", "dockerfile_inside", "env_sh_inside", "vm_args_outside", "env_sh_outside", "rel_outside",
             "lib_root", "config_etc", "dockerfile_passwd", "loop_pair", "loop_self", "lib_loop", "app_outside",
-            "misnamed_outside", "toml_outside", "config_file_outside"]
-SYMLINKS_KNOWN = ["templates_dotdot"]
+            "misnamed_outside", "toml_outside", "config_file_outside", "templates_dotdot"]
+SYMLINKS_KNOWN: list = []
 NUMBERS = ["fly_env", "fly_port", "fly_key_array", "config_file", "runtime", "envsh_arith"]
 NESTING = ["fly_arrays", "fly_tables", "fly_dotted", "config_arrays", "config_tables", "runtime_lists", "envsh_defaults",
-           "envsh_ifs", "docker_braces", "mix_tuples", "fly_headers"]
-NESTING_KNOWN = ["config_dotted"]
+           "envsh_ifs", "docker_braces", "mix_tuples", "fly_headers", "config_dotted"]
+NESTING_KNOWN: list = []
 ENCODINGS = ["utf16", "latin1", "bom_crlf", "lone_cr", "nul", "invalid_utf8_name", "overlong"]
 FILES = ["rel/env.sh.eex", "Dockerfile", "fly.toml", "mix.exs", "config/runtime.exs", "config/config.exs",
          "lib/hello/application.ex"]
 PATHS = [("dockerfile", "/etc/passwd"), ("dockerfile", "/does/not/exist"), ("dockerfile", "../../../../../../etc/passwd"),
          ("dockerfile", "../neighbour/Dockerfile"), ("dockerfile", "."), ("dockerfile", ""), ("templates", "../x"),
          ("templates", "$OUTSIDE/new"), ("templates", "$OUTSIDE/dir"), ("templates", "../../outside"), ("templates", "rel/../rel"), ("templates", "."),
-         ("dockerfile", "lnk/../passwd")]
-PATHS_KNOWN = [("templates", "lnk/..")]
+         ("dockerfile", "lnk/../passwd"), ("templates", "lnk/..")]
+PATHS_KNOWN: list = []
 CONFIGS = ["deep_arrays", "unknown_key_payload", "severity_payload", "select_payload", "huge", "not_toml",
            "secrets_not_list"]
 
-KNOWN_BUGS = {
-    "aflags_newline": "`-setcookie` followed by a newline: the cookie is shown by env and --diff",
-    "aflags_escaped": "a -setcookie value written with shell escapes is shown in code frames",
-    "docker_aflags_escaped": "the same with Dockerfile escapes (ENV ERL_AFLAGS=-setcookie\\ a\\bc): shown in FCL601",
-    "cookie_only_punctuation": "a cookie made of `:`, `=`, quotes and spaces is not masked on its line",
-    "templates_dotdot": "`lnk/..` paths pass the confinement check textually and read outside the repository",
-    "config_dotted": "a deep dotted key in .fly-cluster-lint.toml is an internal error (RecursionError)",
-    "fly_multiline": "the FCL601 fix deletes only the first line of a multi-line fly.toml value: the file no longer "
-                     "parses and the cookie on the next line is printed in FCL001",
-}
+KNOWN_BUGS: dict = {}  # shape -> the open bug it triggers (none open today)
 
 
 def choices(base: list, known: list) -> list:
@@ -757,7 +750,7 @@ def test_hostile_mutations_keep_every_output_safe(tmp_path_factory, scenario) ->
     exercise(tmp_path_factory.mktemp("hostile"), secret, ops)
 
 
-# -- the known bugs, through the same invariants (xfail until fixed; then enable them in the strategies) --------
+# -- the once-known bugs (red team), through the same invariants: they stay as explicit regression examples ----
 
 @pytest.mark.parametrize("ops", [
     pytest.param((("plant", "aflags_newline"),), id="setcookie-newline"),
@@ -767,18 +760,18 @@ def test_hostile_mutations_keep_every_output_safe(tmp_path_factory, scenario) ->
     pytest.param((("nest", "config_dotted", 3000),), id="config-dotted-key"),
     pytest.param((("plant", "fly_multiline"), ("plant", "envsh_multiline")), id="fcl601-fix-multiline-value"),
 ])
-@pytest.mark.xfail(strict=True, reason="bugs still open: see KNOWN_BUGS and test_hostile_repository.py")
-def test_known_bugs_break_the_invariants(tmp_path, ops) -> None:
+def test_once_known_bugs_keep_the_invariants(tmp_path, ops) -> None:
     exercise(tmp_path, S, ops)
 
 
 def test_secret_matcher_covers_every_occurrence() -> None:
     """The masking automaton (more than 32 values) against a naive search: every occurrence of every value is
     inside a masked range, whatever the overlaps."""
-    from fly_cluster_lint.model.secrets import Secrets
+    from fly_cluster_lint.model.secrets import MIN_MASKED, Secrets
 
     @settings(PROFILE, max_examples=200 if not LONG else 3000)
-    @given(words=st.lists(st.text("abc", min_size=4, max_size=9), min_size=33, max_size=60, unique=True),
+    @given(words=st.lists(st.text("abc", min_size=MIN_MASKED, max_size=MIN_MASKED + 5), min_size=33, max_size=60,
+                          unique=True),
            text=st.text("abcd", max_size=400))
     def check(words, text):
         ranges = Secrets(values=words).occurrences(text)

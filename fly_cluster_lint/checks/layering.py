@@ -51,7 +51,8 @@ def _delete_toml_line(app: App, setting):
     text = source.data[line.start_byte:line.end_byte].decode("utf-8", "replace").strip()
     if not text.startswith(setting.var) and not text.startswith(f'"{setting.var}"'):
         return None
-    end = line.end_byte + (2 if source.data[line.end_byte:line.end_byte + 2] == b"\r\n" else 1)
+    last = source.line_span(max(setting.span.end_line, setting.span.line))  # a multi-line string ends here
+    end = last.end_byte + (2 if source.data[last.end_byte:last.end_byte + 2] == b"\r\n" else 1)
     return Fix(UNSAFE, f"delete the dead {setting.var} from fly.toml [env]",
                (Edit(str(source.path), line.start_byte, min(end, len(source.data)), ""),))
 

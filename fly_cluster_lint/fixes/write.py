@@ -186,14 +186,15 @@ def _commit(plans: list[_Plan], renames: list) -> None:
                 os.rename(source, target)
                 done_renames.append((source, target))
             for plan in plans:
+                # The original stays where it is until the new content replaces it in one atomic rename; a
+                # second name for it (a hard link, else a copy) is made first, so that whenever the run
+                # stops (an error, Ctrl-C, SIGTERM) the roll-back can put it back, and no moment exists
+                # where the original is only in a temporary file.
                 if os.path.lexists(plan.real):
-                    fd, plan.backup = tempfile.mkstemp(prefix=f".{os.path.basename(plan.real)}.", suffix=SUFFIX,
-                                                       dir=os.path.dirname(plan.real))
-                    os.close(fd)
-                    os.replace(plan.real, plan.backup)
+                    plan.backup = _second_name(plan.real)
+                replaced.append(plan)
                 os.replace(plan.tmp, plan.real)
                 plan.tmp = None
-                replaced.append(plan)
         except OSError as exc:
             _roll_back(replaced, done_renames)
             raise ToolError(f"cannot write the fixes: {exc.strerror or exc}; every file was left as it was") from None
@@ -209,13 +210,31 @@ def _commit(plans: list[_Plan], renames: list) -> None:
             signal.signal(signal.SIGTERM, previous)
 
 
+def _second_name(path: str) -> str:
+    """A temporary name beside the file for the same content: a hard link where the file system allows
+    it, else a copy (with its permissions)."""
+    import shutil
+
+    fd, name = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=SUFFIX, dir=os.path.dirname(path))
+    os.close(fd)
+    try:
+        os.unlink(name)
+        os.link(path, name)
+    except OSError:
+        shutil.copy2(path, name)
+    return name
+
+
 def _roll_back(replaced: list[_Plan], renames: list[tuple[str, str]]) -> None:
     for plan in reversed(replaced):
         try:
             if plan.backup is not None:
-                os.replace(plan.backup, plan.real)
-                plan.backup = None
-            else:
+                # a rename between two names of one file does nothing (POSIX): when the new content never
+                # replaced the original, the second name is simply left for the clean-up to remove
+                if not (os.path.lexists(plan.real) and os.path.samefile(plan.backup, plan.real)):
+                    os.replace(plan.backup, plan.real)
+                    plan.backup = None
+            elif plan.tmp is None:  # a file this run created
                 os.unlink(plan.real)
         except OSError:
             pass

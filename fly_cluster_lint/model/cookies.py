@@ -48,15 +48,17 @@ def flag_values(source: Any, span: Any) -> Iterator[tuple[Any, str]]:
         return
     data = source.data
     end = span.end_byte
+    space = (b" ", b"\t", b"\n", b"\r")  # erl splits its flags on any whitespace
     at = data.find(SETCOOKIE, span.start_byte, end)
     while at >= 0:
         i = at + len(SETCOOKIE)
-        if i < end and data[i:i + 1] in (b" ", b"\t"):
-            while i < end and data[i:i + 1] in (b" ", b"\t"):
-                i += 1
+        if i < end and (data[i:i + 1] in space or data[i:i + 2] in (b"\\ ", b"\\\t")):
+            while i < end and (data[i:i + 1] in space or data[i:i + 2] in (b"\\ ", b"\\\t")):
+                i += 2 if data[i:i + 1] == b"\\" else 1
             j = i
-            while j < end and data[j:j + 1] not in (b" ", b"\t", b'"', b"'", b"\n", b"\r"):
-                j += 1
+            while j < end and data[j:j + 1] not in space + (b'"', b"'"):
+                j += 2 if data[j:j + 1] == b"\\" else 1  # a shell escape is part of the word
+            j = min(j, end)
             if j > i:
                 yield source.span(i, j), data[i:j].decode("utf-8", "replace")
         at = data.find(SETCOOKIE, at + len(SETCOOKIE), end)

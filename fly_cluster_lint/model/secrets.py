@@ -18,6 +18,8 @@ copies of env.sh.eex (`rel/env.sh`, ...) are read for secrets although mix relea
 
 from __future__ import annotations
 
+import re
+
 from typing import TYPE_CHECKING
 
 from fly_cluster_lint.model.cookies import COOKIE, FLAG_VARS, eex_string, flag_values, literal_cookies
@@ -26,8 +28,16 @@ if TYPE_CHECKING:
     from typing import Any, Iterable
 
 MASK = "****"
-MIN_MASKED = 4  # shorter literal values are hidden by name (on their line), not searched for as text
+# Shorter literal values are hidden where they are assigned (to a secret name, after `-setcookie`, to a
+# variable that flows into a secret), never searched for as text elsewhere: masking every `true` or `error`
+# in a report would tell the reader what the cookie is.
+MIN_MASKED = 8
 SETCOOKIE = "-setcookie"
+_WORD = re.compile(r"[A-Za-z0-9_]+")  # a variable name as a whole word (names are checked to be such)
+# Fly's own variables never hold a secret, even when one is built from them
+FLY_RUNTIME = frozenset({"FLY_APP_NAME", "FLY_MACHINE_ID", "FLY_ALLOC_ID", "FLY_REGION", "FLY_PUBLIC_IP",
+                         "FLY_PRIVATE_IP", "FLY_IMAGE_REF", "FLY_MACHINE_VERSION", "FLY_VM_MEMORY_MB",
+                         "FLY_PROCESS_GROUP", "PRIMARY_REGION", "HOME", "PATH", "HOSTNAME"})
 
 
 class Secrets:
@@ -135,8 +145,8 @@ def _words_after_setcookie(parts: tuple | None) -> tuple[list[str], set[str]]:
 
     tokens: list[list] = [[]]
     for part in parts or ():
-        if isinstance(part, Lit):
-            pieces = part.text.replace("\t", " ").split(" ")
+        if isinstance(part, Lit):  # erl splits its flags on any whitespace, newlines included
+            pieces = part.text.replace("\t", " ").replace("\r", " ").replace("\n", " ").split(" ")
             tokens[-1].append(Lit(pieces[0]))
             tokens.extend([Lit(p)] for p in pieces[1:])
         else:
@@ -198,6 +208,8 @@ def collect(app: Any) -> Secrets:
         for parts in by_var.get(name, ()):
             values.update(_texts(parts))
             pending.extend(references(parts or ()))
+    # a variable whose value flows into a secret is secret itself: its own assignments are hidden by name
+    names |= {name for name in chased if name not in FLY_RUNTIME and name.replace("_", "").isalnum()}
     try:
         values.update(value for _, value, _ in literal_cookies(app))
     except (Exception, RecursionError):
@@ -280,9 +292,42 @@ def masked_ranges(line: str, secrets: Secrets) -> list[tuple[int, int]]:
 
 def _assigned_to_name(line: str, names: frozenset) -> tuple[int, int] | None:
     """The range of what is assigned on a line to a secret name (`NAME=...`, `NAME = "..."`, `"NAME": ...`,
-    `cookie: ...`, `-setcookie ...`), up to the end of the line; None when there is none."""
-    if "cookie" not in line.lower() and not any(name in line for name in names):
-        return None
+    `cookie: ...`, `-setcookie ...`), up to the end of the line, quotes included; None when there is none.
+    A name counts only as a whole word, so a one-letter variable that carries a cookie is found too. The line's
+    words are looked up in the set of names (never each name searched in the line): many declared secrets and
+    many lines stay linear."""
+    candidates = []  # (position after the marker, marker kind)
+    for word in _WORD.finditer(line):
+        if word.group() in names:
+            candidates.append((word.start(), word.end(), "name"))
+    lowered = line.lower()
+    if "cookie" in lowered:
+        for marker in (SETCOOKIE, "cookie:"):
+            start = 0
+            while True:
+                at = line.find(marker, start)
+                if at < 0:
+                    break
+                start = at + len(marker)
+                candidates.append((at, start, marker))
+    for _, start, marker in sorted(candidates):
+        i = start
+        if marker == SETCOOKIE:
+            if line[i:i + 1] not in (" ", "\t", "\\"):
+                continue
+        elif marker == "name":
+            while i < len(line) and line[i] in "\"'":  # "NAME": ... (JSON, a quoted TOML key)
+                i += 1
+            while i < len(line) and line[i] in " \t":
+                i += 1
+            if i >= len(line) or line[i] not in "=:" or line[i:i + 2] == "::":
+                continue
+            i += 1
+        while i < len(line) and line[i] in " \t\\" and not line[i:].strip() == "\\":
+            i += 1
+        if i < len(line):
+            return i, len(line)
+    return None
     for marker in sorted(names) + [SETCOOKIE, "cookie:"]:
         start = 0
         while True:
@@ -290,17 +335,24 @@ def _assigned_to_name(line: str, names: frozenset) -> tuple[int, int] | None:
             if at < 0:
                 break
             start = at + len(marker)
-            rest = line[start:]
+            if marker not in (SETCOOKIE, "cookie:") and (
+                    (at > 0 and (line[at - 1].isalnum() or line[at - 1] == "_"))
+                    or (start < len(line) and (line[start].isalnum() or line[start] == "_"))):
+                continue  # part of a longer name
+            i = start
             if marker == SETCOOKIE:
-                assigned = rest[:1] in (" ", "\t")
-            elif marker == "cookie:":
-                assigned = True
-            else:
-                head = rest.lstrip("\"' \t")
-                assigned = head[:1] in ("=", ":") and not head.startswith("::")
-            if not assigned:
-                continue
-            keep = len(rest) - len(rest.lstrip(" =:\t\"'"))
-            if rest[keep:].strip():
-                return start + keep, len(line)
+                if line[i:i + 1] not in (" ", "\t", "\\"):
+                    continue
+            elif marker != "cookie:":
+                while i < len(line) and line[i] in "\"'":  # "NAME": ... (JSON, a quoted TOML key)
+                    i += 1
+                while i < len(line) and line[i] in " \t":
+                    i += 1
+                if i >= len(line) or line[i] not in "=:" or line[i:i + 2] == "::":
+                    continue
+                i += 1
+            while i < len(line) and line[i] in " \t\\" and not line[i:].strip() == "\\":
+                i += 1
+            if i < len(line):
+                return i, len(line)
     return None

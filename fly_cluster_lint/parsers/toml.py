@@ -141,18 +141,24 @@ def _positions(source: SourceFile) -> tuple[dict[tuple, tuple[int, int, int, int
     array_counts: dict[tuple, int] = {}
 
     def key_parts(node: Any) -> list[str]:
-        if node.type == "dotted_key":
-            parts: list[str] = []
-            for child in node.named_children:
-                parts.extend(key_parts(child))
-            return parts
-        raw = data[node.start_byte : node.end_byte].decode("utf-8", errors="replace")
-        if node.type == "quoted_key":
-            try:
-                return [str(next(iter(tomllib.loads(raw + " = 0"))))]
-            except Exception:
-                return [raw.strip("\"'")]
-        return [raw]
+        """The parts of a key, in order; a loop, not recursion: the grammar nests `a.b.c` as dotted keys inside
+        dotted keys, and a hostile key of thousands of parts must not overflow the stack."""
+        parts: list[str] = []
+        stack = [node]
+        while stack:
+            node = stack.pop()
+            if node.type == "dotted_key":
+                stack.extend(reversed(node.named_children))
+                continue
+            raw = data[node.start_byte : node.end_byte].decode("utf-8", errors="replace")
+            if node.type == "quoted_key":
+                try:
+                    parts.append(str(next(iter(tomllib.loads(raw + " = 0")))))
+                except Exception:
+                    parts.append(raw.strip("\"'"))
+            else:
+                parts.append(raw)
+        return parts
 
     def walk_pairs(parent: Any, prefix: tuple) -> None:
         for child in parent.named_children:

@@ -18,9 +18,22 @@ ORDER = {"error": 0, "warning": 1, "info": 2}
 ACTIVE = set("\\`*_[]<>#|~@&:$")
 
 
+BREAK = "&#8203;"  # a zero-width space: GitHub's renderer decodes references *before* its autolink pass
+
+
 def inert(text: str) -> str:
-    """Visible text with every Markdown- or HTML-active character as a numeric character reference."""
-    return "".join(f"&#{ord(ch)};" if ch in ACTIVE else ch for ch in visible(text))
+    """Visible text with every Markdown- or HTML-active character as a numeric character reference, and a
+    zero-width space after each `@`, `:` and the `.` of `www.`: the references alone do not stop cmark-gfm's
+    extended autolinks (`me@evil.example`, `www.evil.example`, `https://...`), which it finds after decoding
+    them (checked with cmarkgfm, the renderer GitHub uses)."""
+    text = visible(text)
+    out = []
+    for i, ch in enumerate(text):
+        www = ch == "." and text[max(0, i - 3):i].lower() == "www"
+        out.append(f"&#{ord(ch)};" if ch in ACTIVE or www else ch)
+        if ch in "@:" or www:
+            out.append(BREAK)
+    return "".join(out)
 
 
 def fix_text(d) -> str:
