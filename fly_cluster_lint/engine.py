@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING
+TYPE_CHECKING = False  # typing is never imported at run time (start-up time)
 
 from fly_cluster_lint.config import Overrides, find_config, load_settings
 from fly_cluster_lint.diagnostics import Diagnostic
@@ -30,9 +30,11 @@ def discover_apps(paths: list[Path], overrides: Overrides) -> Result:
     return lint(paths, overrides, run_rules=False)
 
 
-def lint(paths: list[Path], overrides: Overrides, run_rules: bool = True, overlay: dict | None = None) -> Result:
+def lint(paths: list[Path], overrides: Overrides, run_rules: bool = True, overlay: dict | None = None,
+         jobs: int | None = None) -> Result:
     """Lint every app under the paths. `overlay` replaces file contents (path -> bytes or None) without
-    touching the disk: --fix and --diff lint the outcome of their edits this way."""
+    touching the disk: --fix and --diff lint the outcome of their edits this way. `jobs`: worker processes
+    (None: chosen from the number of apps and cores, see _workers); the result is the same whatever it is."""
     from fly_cluster_lint import registry
 
     rules = registry.all_rules() if run_rules else ()
@@ -46,11 +48,39 @@ def lint(paths: list[Path], overrides: Overrides, run_rules: bool = True, overla
     discovery = discover(paths, files, exclude + tuple(overrides.extend_exclude))
     result = Result(skipped=[(display(p), why) for p, why in discovery.skipped], files=files)
     directives: dict = {}  # file -> (directives, unreadable directives), read once per file
+    chosen = []  # (spec, settings) of every app to lint, in discovery order
     for spec in discovery.apps:
         settings = root_settings or load_settings(find_config(spec.toml.parent, spec.repo_root, files), overrides,
                                                   codes, files)
         if settings.exclude and _excluded(spec, settings.exclude):
             continue
+        chosen.append((spec, settings))
+    workers = _workers(jobs, len(chosen)) if run_rules else 1
+    if workers > 1:
+        from fly_cluster_lint import workers as pool
+
+        pool.lint_in_workers(chosen, files, rules, workers, result, directives)
+    else:
+        lint_apps(chosen, files, rules, run_rules, result, directives)
+    if run_rules:
+        result.diagnostics = _suppress(result, directives, codes, registry)
+    result.diagnostics = sorted(set(result.diagnostics), key=Diagnostic.sort_key)
+    from fly_cluster_lint.model.secrets import Secrets
+
+    secrets = Secrets(overrides.secrets)
+    for app in result.apps:  # frozen apps answer from what they kept
+        try:
+            secrets = secrets.union(app.secrets)
+        except (Exception, RecursionError):
+            pass
+    result.secrets = secrets
+    return result
+
+
+def lint_apps(chosen: list, files: FileCache, rules, run_rules: bool, result: Result, directives: dict) -> None:
+    """Run the rules over each (spec, settings), in order, into result (apps, diagnostics, errors) and
+    directives; each app's parse trees are released after it."""
+    for spec, settings in chosen:
         app = App(spec, files, settings)
         result.apps.append(app)
         found: list[Diagnostic] = []
@@ -74,19 +104,25 @@ def lint(paths: list[Path], overrides: Overrides, run_rules: bool = True, overla
             shown = _collect_directives(files, directives)
             app.freeze()
             files.release_models(_shown_files(found, shown))
-    if run_rules:
-        result.diagnostics = _suppress(result, directives, codes, registry)
-    result.diagnostics = sorted(set(result.diagnostics), key=Diagnostic.sort_key)
-    from fly_cluster_lint.model.secrets import Secrets
 
-    secrets = Secrets(overrides.secrets)
-    for app in result.apps:  # frozen apps answer from what they kept
-        try:
-            secrets = secrets.union(app.secrets)
-        except (Exception, RecursionError):
-            pass
-    result.secrets = secrets
-    return result
+
+# Apps per worker below which forking costs more than it saves. Measured with bench/run.py --jobs on 2 cores
+# (fork, copy-on-write, results pickled back): one app takes ~5 ms cold; a worker's fork, pickling and exit
+# cost ~10 ms; so a worker pays for itself from about 4 apps, and a split into workers of fewer apps loses.
+APPS_PER_WORKER = 4
+
+
+def _workers(jobs: int | None, apps: int) -> int:
+    """How many processes lint `apps` apps: `jobs` when given (1: this process), else one per core where the
+    platform can fork, each with at least APPS_PER_WORKER apps."""
+    if jobs is None:
+        if not hasattr(os, "fork") or os.environ.get("FLY_CLUSTER_LINT_DEBUG"):
+            return 1
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+        jobs = min(cores, apps // APPS_PER_WORKER)
+    if not hasattr(os, "fork"):
+        return 1
+    return max(1, min(jobs, apps))
 
 
 def _excluded(spec, patterns: tuple) -> bool:

@@ -140,6 +140,18 @@ def _char_starts(data: bytes, start: int, end: int) -> list[int]:
     return out
 
 
-def missing_span(display: str) -> Span:
+class Anchor(Span):
+    """The span of a finding about something *absent*: where the fix would add it (the Fly block of env.sh.eex,
+    the end of the prod block of runtime.exs, line 1 of a file to create). Its text is whatever happens to be
+    there, so nothing that identifies the finding (a SARIF fingerprint) may depend on it."""
+
+    __slots__ = ()
+
+
+def anchor(span: Span) -> Anchor:
+    return span if isinstance(span, Anchor) else Anchor(*span)
+
+
+def missing_span(display: str) -> Anchor:
     """Line 1, column 1 of a file that does not exist yet (where it should be created)."""
-    return Span(display, 1, 1, 1, 1, 0, 0)
+    return Anchor(display, 1, 1, 1, 1, 0, 0)

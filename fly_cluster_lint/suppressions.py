@@ -10,7 +10,7 @@ nothing, or names a code that does not exist, is reported as FCL009 (like ruff's
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+TYPE_CHECKING = False  # typing is never imported at run time (start-up time)
 
 from fly_cluster_lint.records import Record
 
@@ -98,12 +98,19 @@ def apply(diagnostics: list, all_directives: list[Directive], known: frozenset) 
         for code, _ in directive.codes:
             by_code.setdefault((directive.file, directive.line, code), []).append(directive)
     kept = []
+    marked: set = set()  # keys whose directives are already marked used: each list is walked once
     for diag in diagnostics:
-        matching = (by_code.get((diag.span.file, diag.span.line, diag.code), [])
-                    + by_code.get((diag.span.file, None, diag.code), []))
-        for directive in matching:
-            directive.used.add(diag.code)
-        if not matching:
+        suppressed = False
+        for key in ((diag.span.file, diag.span.line, diag.code), (diag.span.file, None, diag.code)):
+            matching = by_code.get(key)
+            if not matching:
+                continue
+            suppressed = True
+            if key not in marked:
+                marked.add(key)
+                for directive in matching:
+                    directive.used.add(diag.code)
+        if not suppressed:
             kept.append(diag)
     return kept
 

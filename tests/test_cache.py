@@ -81,3 +81,21 @@ def test_corrupt_entry_and_no_cache(tmp_path) -> None:
     assert proc.returncode == 0 and "tree_sitter" in modules
     proc, modules = run(project, cache)
     assert modules == ""
+
+
+def test_warm_run_hits_outside_a_repository_in_a_busy_folder(tmp_path) -> None:
+    """No .git anywhere above: the key and the record depend on the app's own files and on the few names
+    probed above it (.git, mix.exs, fly.toml, .fly-cluster-lint.toml), not on what else the parent folders
+    hold. Files coming and going beside the project (a downloads folder, /tmp) keep the warm run a hit."""
+    busy = tmp_path / "busy"
+    project = make_project(busy / "app")
+    cache = tmp_path / "cache"
+    cold, cold_modules = run(project, cache)
+    assert "tree_sitter" in cold_modules
+    for i in range(3):
+        (busy / f"download-{i}.zip").write_bytes(b"x" * i)
+        (tmp_path / f"scratch-{i}").mkdir()
+        warm, warm_modules = run(project, cache)
+        assert warm_modules == "" and warm.stdout == cold.stdout, i
+    (busy / "fly.toml").write_text('app = "above"\n')  # a name that is probed: now a miss
+    assert "tree_sitter" in run(project, cache)[1]

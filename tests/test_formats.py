@@ -81,6 +81,33 @@ def test_sarif_fingerprints_survive_lines_added_above(tmp_path) -> None:
     assert after["FCL203"][1] == before["FCL203"][1] + 2
 
 
+def test_sarif_fingerprints_of_missing_things_survive_edits_of_the_line_they_point_at(tmp_path) -> None:
+    """hello_broken's missing things (no -proto_dist, no RELEASE_DISTRIBUTION, no ECTO_IPV6, no query config, no
+    cookie) point at the line where the fix would add them. Editing those lines' text, and every other line
+    that no finding is about, changes no fingerprint."""
+    project = tmp_path / "hello_broken"
+    shutil.copytree(ROOT / "examples" / "hello_broken", project)
+
+    def prints() -> dict:
+        doc = sarif.document(lint(project))
+        return {(r["ruleId"], r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]):
+                r["partialFingerprints"]["flyClusterLint/v1"] for r in doc["runs"][0]["results"]}
+
+    before = prints()
+    assert {code for code, _ in before} >= {"FCL101", "FCL208", "FCL501", "FCL304", "FCL401"}
+    env = project / "rel" / "env.sh.eex"
+    env.write_text(env.read_text().replace('DNS_CLUSTER_QUERY="${FLY_APP_NAME}.internal"',
+                                           'DNS_CLUSTER_QUERY="${FLY_APP_NAME}.internal"  # edited'))
+    toml = project / "fly.toml"
+    toml.write_text(toml.read_text().replace("app = 'hello-broken'", "app = 'hello-broken'  # edited"))
+    runtime = project / "config" / "runtime.exs"
+    lines = runtime.read_text().splitlines(keepends=True)
+    assert lines[43].strip() == "end"
+    runtime.write_text("".join(lines[:43]) + "  # the end of the prod block\n" + lines[43].replace("end", "end ") + "".join(lines[44:]))
+    after = prints()
+    assert after == before
+
+
 def test_github_commands_and_escaping() -> None:
     assert github.escape_data("50% done\r\nnext") == "50%25 done%0D%0Anext"
     assert github.escape_property("a:b,c%") == "a%3Ab%2Cc%25"

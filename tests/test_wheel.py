@@ -37,9 +37,14 @@ def test_readme_renders_on_a_package_index() -> None:
     links = re.findall(r"\]\(([^)\s]+)", readme) + re.findall(r'(?:src|href)="([^"]+)"', readme)
     relative = [link for link in links if not re.match(r"(https?://|mailto:|#)", link)]
     assert relative == []
-    first_code = re.search(r"```(?:sh|bash|console)?\n(.*?)```", readme, re.S).group(1)
-    assert "pip install fly-cluster-lint" in first_code or "pipx install fly-cluster-lint" in first_code or \
-        "uvx fly-cluster-lint" in first_code
+    # the README opens with the two set-up commands of a checkout; the first section after them installs by name
+    setup = re.findall(r"```sh\n(.*?)```", readme, re.S)
+    assert "pip install . && .venv/bin/fly-cluster-lint examples/hello_broken" in setup[0]
+    assert "pip install '.[test]' && .venv/bin/python -m pytest" in setup[1]
+    install = readme.split("\n## ", 1)[1]
+    assert install.startswith("Install\n")
+    first_code = re.search(r"```(?:sh|bash|console)?\n(.*?)```", install, re.S).group(1)
+    assert first_code.startswith("pip install fly-cluster-lint")
 
 
 @pytest.mark.slow
@@ -78,3 +83,11 @@ def test_build_twine_check_and_a_fresh_install(tmp_path) -> None:
     run = subprocess.run([str(cli), "--format", "json", str(ROOT / "examples" / "hello_broken")], capture_output=True,
                          text=True, cwd=tmp_path)
     assert run.returncode == 1 and '"FCL203"' in run.stdout
+
+
+def test_ci_runs_the_readme_test_command() -> None:
+    """CI runs exactly the command the README gives a contributor (after installing the lab's tools)."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    command = re.findall(r"```sh\n(.*?)```", readme, re.S)[1].strip()
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8").strip().splitlines()
+    assert ci[-1] == command

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+TYPE_CHECKING = False  # typing is never imported at run time (start-up time)
 
 from fly_cluster_lint.diagnostics import Finding
 from fly_cluster_lint.model.app import App
 from fly_cluster_lint.model.environment import DEFAULT, ENV_SH
-from fly_cluster_lint.source import missing_span
+from fly_cluster_lint.source import anchor, missing_span
 
 if TYPE_CHECKING:
     from typing import Iterator
@@ -24,7 +24,7 @@ def cookie_not_fixed(app: App) -> Iterator[Finding]:
     if "RELEASE_COOKIE" in app.settings.secrets and any(
             s.layer == ENV_SH and status == "emptied" for s, status in value.history):
         return  # FCL403: env.sh.eex replaces the declared secret (here with an empty value)
-    span = (app.toml.key_span(("app",)) if app.toml is not None else None) or missing_span(app.toml_path)
+    span = anchor((app.toml.key_span(("app",)) if app.toml is not None else None) or missing_span(app.toml_path))
     yield Finding(span, "no fixed RELEASE_COOKIE: every image build makes a new random one", None,
                   "set one with `fly secrets set RELEASE_COOKIE=...` and declare it: `secrets = [\"RELEASE_COOKIE\"]` "
                   "in .fly-cluster-lint.toml, or `--secrets-from` the output of `fly secrets list`")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+TYPE_CHECKING = False  # typing is never imported at run time (start-up time)
 
 from fly_cluster_lint.diagnostics import Finding
 from fly_cluster_lint.model.environment import DOCKERFILE, ENV_SH, FLY_TOML

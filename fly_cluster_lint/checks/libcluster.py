@@ -3,7 +3,7 @@ come from model/libcluster.py, wherever they are written (config, code, a getter
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+TYPE_CHECKING = False  # typing is never imported at run time (start-up time)
 
 from fly_cluster_lint.diagnostics import Finding
 from fly_cluster_lint.model.libcluster import all_topologies, configured, wiring

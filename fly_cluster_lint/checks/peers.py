@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+TYPE_CHECKING = False  # typing is never imported at run time (start-up time)
 
 from fly_cluster_lint.diagnostics import Finding
 from fly_cluster_lint.model.app import App
 from fly_cluster_lint.paths import display
-from fly_cluster_lint.source import Span, missing_span
+from fly_cluster_lint.source import Span, anchor, missing_span
 
 if TYPE_CHECKING:
     from typing import Iterator
@@ -39,7 +39,7 @@ def discovery_missing(app: App) -> Iterator[Finding]:
 
             edit = add_list_item(file, children, child)
             fix = Fix(SAFE, f"add the DNSCluster child to {file.source.display}", (edit,)) if edit else None
-        yield Finding(span, message, fix, help_text)
+        yield Finding(anchor(span), message, fix, help_text)
     else:
         yield Finding(missing_span(display(app.spec.project / "lib" / mix_app / "application.ex")), message, None,
                       help_text)
@@ -141,12 +141,12 @@ def _runtime_insertion(runtime) -> Span:
             block = runtime.do_block(call)
             end = block.children[-1] if block is not None and block.children else None
             if end is not None and end.type == "end":
-                return runtime.span(end)
+                return anchor(runtime.span(end))
     source = runtime.source
     line = source.line_count
     while line > 1 and not source.line_text(line).strip():
         line -= 1
-    return source.line_span(line)
+    return anchor(source.line_span(line))
 
 
 def discovery_dep_missing(app: App) -> Iterator[Finding]:

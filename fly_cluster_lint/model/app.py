@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
+TYPE_CHECKING = False  # typing is never imported at run time (start-up time)
 
 from fly_cluster_lint.config import Settings
 from fly_cluster_lint.discovery import AppSpec
 from fly_cluster_lint.files import FileCache
 from fly_cluster_lint.parsers import ParseError
 from fly_cluster_lint.paths import display
-from fly_cluster_lint.source import Span, missing_span
+from fly_cluster_lint.source import Span, anchor, missing_span
 
 if TYPE_CHECKING:
     from typing import Any
@@ -386,9 +386,9 @@ class App:
         if script is None:
             return missing_span(self.env_sh_display)
         if script.fly_block_end is not None:
-            return script.fly_block_end
+            return anchor(script.fly_block_end)
         end = script.source.line_span(script.last_line)
-        return script.source.span(end.end_byte, end.end_byte)  # just after the last statement
+        return anchor(script.source.span(end.end_byte, end.end_byte))  # just after the last statement
 
     def file_start(self, path: Path) -> Span:
         return missing_span(display(path))

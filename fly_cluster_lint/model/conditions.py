@@ -10,7 +10,7 @@ not count (an `if`/`unless` and its `else`, `case System.get_env(...)` on `nil`,
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+TYPE_CHECKING = False  # typing is never imported at run time (start-up time)
 
 from fly_cluster_lint.model.environment import FLY_PROVIDED
 from fly_cluster_lint.parsers.elixir import Atom

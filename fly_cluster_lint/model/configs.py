@@ -9,7 +9,7 @@ Machine, the other files in the Docker builder); one inside any other condition 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+TYPE_CHECKING = False  # typing is never imported at run time (start-up time)
 
 from fly_cluster_lint.files import FileCache
 from fly_cluster_lint.model.conditions import reachable

@@ -9,7 +9,7 @@ vm.args.eex / remote.vm.args.eex; the mix.exs release option `cookie: "..."`.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+TYPE_CHECKING = False  # typing is never imported at run time (start-up time)
 
 if TYPE_CHECKING:
     from typing import Any, Iterator

@@ -5,7 +5,7 @@ Erlang takes `-proto_dist` exactly once; only `inet6_tcp` (or `inet6_tls`) reach
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+TYPE_CHECKING = False  # typing is never imported at run time (start-up time)
 
 from fly_cluster_lint.model.environment import ERL_FLAG_VARS, count_flag
 from fly_cluster_lint.parsers.words import Eex, Lit

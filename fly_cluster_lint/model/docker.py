@@ -6,7 +6,7 @@ from __future__ import annotations
 import fnmatch
 import posixpath
 from functools import lru_cache
-from typing import TYPE_CHECKING
+TYPE_CHECKING = False  # typing is never imported at run time (start-up time)
 
 
 if TYPE_CHECKING:

@@ -19,7 +19,7 @@ Every value remembers the setting that decided it and the ones it replaced.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+TYPE_CHECKING = False  # typing is never imported at run time (start-up time)
 
 from fly_cluster_lint.parsers.words import Cmd, Eex, Lit, Var, literal_text, merge, render
 from fly_cluster_lint.records import Record, value

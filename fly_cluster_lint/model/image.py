@@ -17,7 +17,7 @@ layer of the effective environment (their exports reach the release), between fl
 from __future__ import annotations
 
 import posixpath
-from typing import TYPE_CHECKING
+TYPE_CHECKING = False  # typing is never imported at run time (start-up time)
 
 from fly_cluster_lint.records import Record
 

@@ -5,7 +5,7 @@ loaded config sets the key."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+TYPE_CHECKING = False  # typing is never imported at run time (start-up time)
 
 from fly_cluster_lint.parsers.elixir import Alias, Atom
 from fly_cluster_lint.records import Record

@@ -3,7 +3,7 @@ DNS_CLUSTER_QUERY from the effective environment (through a config entry or dire
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+TYPE_CHECKING = False  # typing is never imported at run time (start-up time)
 
 from fly_cluster_lint.parsers.words import Lit, literal_text
 from fly_cluster_lint.records import value

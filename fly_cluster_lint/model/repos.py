@@ -9,7 +9,7 @@ when it reads that variable); a value the tool cannot read is "unknown", which n
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+TYPE_CHECKING = False  # typing is never imported at run time (start-up time)
 
 from fly_cluster_lint.parsers.elixir import Atom
 from fly_cluster_lint.records import value

@@ -16,7 +16,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 import fnmatch
-from typing import TYPE_CHECKING
+TYPE_CHECKING = False  # typing is never imported at run time (start-up time)
 
 from fly_cluster_lint.model.environment import (
     ENV_SH, FLY_PROVIDED, MAX_EXPANDED, OPAQUE_COMMANDS, Setting, _size,

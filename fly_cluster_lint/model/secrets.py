@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 
-from typing import TYPE_CHECKING
+TYPE_CHECKING = False  # typing is never imported at run time (start-up time)
 
 from fly_cluster_lint.model.cookies import COOKIE, FLAG_VARS, eex_string, flag_values, literal_cookies
 

@@ -4,7 +4,7 @@ libcluster children, and where the DNSCluster query comes from."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+TYPE_CHECKING = False  # typing is never imported at run time (start-up time)
 
 from fly_cluster_lint.files import FileCache
 from fly_cluster_lint.parsers import ParseError

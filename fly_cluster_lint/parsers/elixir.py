@@ -6,7 +6,7 @@ keyword lists, tuples, aliases) into Python values, leaving everything else as t
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+TYPE_CHECKING = False  # typing is never imported at run time (start-up time)
 
 from fly_cluster_lint.parsers import ParseError, text_of
 from fly_cluster_lint.records import value

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import bisect
 import fnmatch
-from typing import TYPE_CHECKING
+TYPE_CHECKING = False  # typing is never imported at run time (start-up time)
 
 from fly_cluster_lint.parsers import ParseError, text_of
 from fly_cluster_lint.parsers.words import Cmd, Eex, Lit, Var, merge

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import sys
-from typing import TYPE_CHECKING
+TYPE_CHECKING = False  # typing is never imported at run time (start-up time)
 
 from fly_cluster_lint.parsers import ParseError, text_of
 from fly_cluster_lint.source import SourceFile, Span
@@ -17,10 +17,16 @@ from fly_cluster_lint.source import SourceFile, Span
 if TYPE_CHECKING:
     from typing import Any
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on Python 3.10 only
-    import tomli as tomllib
+
+
+def _tomllib():
+    """tomllib (tomli before Python 3.11), imported when a TOML file is first read: it pulls in `typing`,
+    which a run that reads no TOML (a warm run, `rules`, `explain`) never needs."""
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - exercised on Python 3.9 and 3.10 only
+        import tomli as tomllib
+    return tomllib
 
 _AT = re.compile(r"\(at line (\d+), column (\d+)\)")  # tomllib's error text, not project source
 
@@ -63,6 +69,7 @@ def parse_toml(source: SourceFile) -> TomlDocument:
     problem = _too_deep_or_long(source)
     if problem is not None:
         raise problem
+    tomllib = _tomllib()
     try:
         values = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -153,7 +160,7 @@ def _positions(source: SourceFile) -> tuple[dict[tuple, tuple[int, int, int, int
             raw = data[node.start_byte : node.end_byte].decode("utf-8", errors="replace")
             if node.type == "quoted_key":
                 try:
-                    parts.append(str(next(iter(tomllib.loads(raw + " = 0")))))
+                    parts.append(str(next(iter(_tomllib().loads(raw + " = 0")))))
                 except Exception:
                     parts.append(raw.strip("\"'"))
             else:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import warnings
 
 from fly_cluster_lint.errors import ToolError
-from typing import TYPE_CHECKING
+TYPE_CHECKING = False  # typing is never imported at run time (start-up time)
 
 if TYPE_CHECKING:
     from typing import Any

@@ -33,6 +33,7 @@ def document(result) -> dict:
         "properties": {"tags": ["fly.io", "elixir", "clustering"]},
     } for r in rules]
     from fly_cluster_lint.model.secrets import mask_source
+    from fly_cluster_lint.source import Anchor
 
     sources = result.files.by_display() if result.files is not None else {}
     seen: dict[str, int] = {}
@@ -40,9 +41,12 @@ def document(result) -> dict:
     for d in result.diagnostics:
         s = d.span
         source = sources.get(s.file)
-        text = source.line_text(s.line).strip() if source is not None and s.line <= source.line_count else ""
-        text = mask_source(text, result.secrets) if result.secrets is not None else text
-        key = f"{d.code}\0{s.file}\0{text}"
+        if isinstance(s, Anchor):  # something absent: where it would go is not what the finding is about
+            text = ""
+        else:
+            text = source.line_text(s.line).strip() if source is not None and s.line <= source.line_count else ""
+            text = mask_source(text, result.secrets) if result.secrets is not None else text
+        key = f"{d.code}\0{d.app}\0{s.file}\0{text}"
         occurrence = seen.get(key, 0)
         seen[key] = occurrence + 1
         data = key.encode("utf-8", "surrogateescape")
