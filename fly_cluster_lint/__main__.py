@@ -1,5 +1,3 @@
-import sys
+from fly_cluster_lint.cli import run
 
-from fly_cluster_lint.cli import main
-
-sys.exit(main())
+run()

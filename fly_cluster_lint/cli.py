@@ -1,4 +1,5 @@
-"""Command line: `fly-cluster-lint [check] [PATH ...]`, `env`, `rules`, `explain CODE`.
+"""Command line: `fly-cluster-lint [check] [PATH ...]`, `env`, `rules`, `explain CODE`, `clean`,
+`completions SHELL`, `help [COMMAND]`, `version`.
 
 Exit status: 0 no finding at or above --fail-on (default: error), 1 at least one, 2 the tool could not do
 its job (bad arguments, a path that does not exist, a bad configuration), with one line on stderr and no
@@ -15,14 +16,29 @@ from fly_cluster_lint import __version__
 from fly_cluster_lint.errors import ToolError
 
 
+def run() -> None:
+    """The console script: main(), then flush and leave without the interpreter's teardown (freeing every
+    module and object costs a few milliseconds and does nothing for a process that is done). Nothing of ours
+    needs an exit handler: reports, fixes and the cache are written and closed before main returns."""
+    status = main()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe: the reader has gone, nothing is left to say
+            pass
+    os._exit(status)
+
+
 def main(argv: list[str] | None = None) -> int:
     _tolerant_streams()
     try:
-        from fly_cluster_lint.args import parse, usage
+        from fly_cluster_lint.args import parse
 
         args = parse(list(sys.argv[1:] if argv is None else argv))
         if args.command == "help":
-            sys.stdout.write(usage())
+            from fly_cluster_lint.helptext import help_text
+
+            sys.stdout.write(help_text(args.topic))
             return 0
         if args.command == "version":
             print(f"fly-cluster-lint {__version__}")
@@ -33,6 +49,13 @@ def main(argv: list[str] | None = None) -> int:
             return _explain(args)
         if args.command == "env":
             return _env(args)
+        if args.command == "clean":
+            return _clean()
+        if args.command == "completions":
+            from fly_cluster_lint.completions import script
+
+            sys.stdout.write(script(args.shell))
+            return 0
         return _check(args)
     except ToolError as exc:
         _error(str(exc))
@@ -74,15 +97,35 @@ def _error(message: str, label: str = "error") -> None:
     print(guard(f"fly-cluster-lint: {label}: {visible(message)}"), file=sys.stderr)
 
 
-def _color(choice: str, to_file: bool = False) -> bool:
+def use_color(choice: str, to_file: bool = False) -> bool:
+    """Whether to colour what goes to stdout. A report written to a file (-o FILE) never is; --color always
+    or never wins over the environment; in auto: NO_COLOR (not empty) is off, else FORCE_COLOR (not empty)
+    or CLICOLOR_FORCE (not 0) is on, else TERM=dumb is off, else colour when stdout is a terminal."""
+    if to_file or choice == "never":
+        return False
     if choice == "always":
         return True
-    return choice == "auto" and not to_file and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR") or os.environ.get("CLICOLOR_FORCE", "0") not in ("", "0"):
+        return True
+    if os.environ.get("TERM") == "dumb":
+        return False
+    try:
+        return sys.stdout.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def _to_file(args) -> bool:
+    return args.output_file is not None and args.output_file != "-"
 
 
 def _check(args) -> int:
+    if args.show_settings or args.show_files:
+        return _show(args, args.format or "text")  # text even on GitHub Actions: it is no report
     fmt = args.format or ("github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text")
-    color = _color(args.color, args.output_file is not None)
+    color = fmt == "text" and use_color(args.color, _to_file(args))
     if args.fix or args.diff:
         return _fix(args, fmt, color)
     use_cache = not args.no_cache
@@ -121,7 +164,17 @@ def _overrides(args):
     if config is not None and not config.is_file():
         raise ToolError(f"{args.config}: configuration file not found")
     return Overrides(config=config, secrets=tuple(args.secret), secret_origins=secrets_from(args),
-                     select=tuple(args.select), ignore=tuple(args.ignore), extend_exclude=tuple(args.extend_exclude))
+                     select=tuple(args.select), ignore=tuple(args.ignore), extend_exclude=tuple(args.extend_exclude),
+                     jobs=_jobs(args))
+
+
+def _jobs(args) -> int | None:
+    value = getattr(args, "jobs", None)
+    if value is None:
+        return None
+    if not value.isascii() or not value.isdigit() or not 1 <= int(value) <= 256:
+        raise ToolError(f"argument --jobs: expected a number of processes from 1 to 256, not `{value[:20]}`")
+    return int(value)
 
 
 def secrets_from(args) -> tuple:
@@ -164,7 +217,12 @@ def _fix(args, fmt: str, color: bool) -> int:
     state = apply.run(paths, _overrides(args), unsafe=args.unsafe_fixes)
     first = state.first
     if args.diff:
-        sys.stdout.write(guard(write.unified_diff(state)))
+        text = write.unified_diff(state)
+        if use_color(args.color):
+            from fly_cluster_lint.reporters import color as palette
+
+            text = palette.diff(text)
+        sys.stdout.write(guard(text))
         for line in _error_lines(first):
             _error(line)
         return 2 if first.errors else exit_status(first, args.fail_on)
@@ -266,12 +324,46 @@ def _env(args) -> int:
     from fly_cluster_lint.engine import discover_apps
     from fly_cluster_lint.reporters import environment
 
+    if args.show_settings or args.show_files:
+        return _show(args, args.format or "text")
     result = discover_apps([Path(p) for p in (args.paths or ["."])], _overrides(args))
     if args.format == "json":
         sys.stdout.write(environment.render_json(result))
     else:
-        sys.stdout.write(environment.render_text(result, color=_color(args.color)))
+        sys.stdout.write(environment.render_text(result, color=use_color(args.color)))
     return 0
+
+
+def _show(args, fmt: str) -> int:
+    """--show-settings, --show-files: what each app is linted with, and exit 0 without a report."""
+    from pathlib import Path
+
+    from fly_cluster_lint.engine import discover_apps
+    from fly_cluster_lint.reporters import settings
+
+    if fmt not in ("text", "json"):
+        raise ToolError(f"--show-settings and --show-files print text or json, not {fmt}")
+    result = discover_apps([Path(p) for p in (args.paths or ["."])], _overrides(args))
+    apps = []
+    for app in result.apps:
+        data = settings.app_header(app)
+        if args.show_settings:
+            data["settings"] = settings.settings_data(app.settings, args.fail_on if args.command == "check" else None)
+        if args.show_files:
+            data["files"] = settings.files_data(app)
+        apps.append(data)
+    skipped = [{"fly_toml": path, "reason": reason} for path, reason in result.skipped]
+    if fmt == "json":
+        report = settings.render_json(apps, skipped)
+    else:
+        report = settings.render_text(apps, skipped, color=use_color(args.color, _to_file(args)))
+    if args.output_file:
+        _write(args.output_file, report)
+    else:
+        sys.stdout.write(report)
+    for line in _error_lines(result):
+        _error(line)
+    return 2 if result.errors else 0
 
 
 def _rules(args) -> int:
@@ -284,15 +376,57 @@ def _rules(args) -> int:
         print(json.dumps([{"code": r.code, "slug": r.slug, "severity": r.severity, "summary": r.summary,
                            "fix": r.fix_kind, "help_uri": r.help_uri} for r in rules], indent=2))
         return 0
+    from fly_cluster_lint.reporters.color import rule_row
+
+    on = use_color(args.color)
     width = max(len(r.slug) for r in rules)
-    for rule in rules:
-        print(f"{rule.code}  {rule.slug:<{width}}  {rule.severity:<7}  {rule.summary}")
+    sys.stdout.write("".join(rule_row(r.code, r.slug, r.severity, r.summary, width, on).rstrip() + "\n"
+                             for r in rules))
     return 0
 
 
 def _explain(args) -> int:
     from fly_cluster_lint import registry
     from fly_cluster_lint.docs import explain_text
+    from fly_cluster_lint.reporters.printable import guard
 
-    sys.stdout.write(explain_text(registry.get(args.code)))
+    rules = registry.all_rules()
+    wanted = args.code.strip()
+    rule = next((r for r in rules if r.code == wanted.upper() or r.slug == wanted.lower()), None)
+    if rule is None:
+        from fly_cluster_lint.args import suggest, suggest_code, unknown_code
+
+        codes = [r.code for r in rules]
+        slug = None if suggest_code(wanted, codes) else suggest(wanted.lower()[:60], [r.slug for r in rules])
+        if slug is not None:  # a mistyped name: proto-dist-mising
+            raise ToolError(f"unknown rule `{wanted}`; did you mean `{slug}`?")
+        raise unknown_code("", args.code, codes, prefixes=False)
+    text = explain_text(rule)
+    if use_color(args.color):
+        from fly_cluster_lint.reporters.color import explain
+
+        text = explain(text, rule)
+    sys.stdout.write(guard(text))
     return 0
+
+
+def _clean() -> int:
+    from fly_cluster_lint import cache
+    from fly_cluster_lint.reporters.printable import visible
+
+    folder, count, size = cache.clean()
+    if folder is None:
+        print("no cache folder")
+    elif count == 0:
+        print(f"nothing to remove in {visible(folder)}")
+    else:
+        print(f"removed {count} file{'' if count == 1 else 's'} ({_size(size)}) from {visible(folder)}")
+    return 0
+
+
+def _size(size: int) -> str:
+    if size < 1024:
+        return f"{size} byte{'' if size == 1 else 's'}"
+    if size < 1024 * 1024:
+        return f"{size / 1024:.1f} KiB"
+    return f"{size / (1024 * 1024):.1f} MiB"

@@ -38,9 +38,9 @@ class Settings(value("Settings", "path secrets select ignore severity exclude se
 class Overrides(Record):
     """What the command line adds to every app's settings (and a cache of loaded settings)."""
 
-    __slots__ = ("config", "secrets", "secret_origins", "select", "ignore", "extend_exclude", "cache")
+    __slots__ = ("config", "secrets", "secret_origins", "select", "ignore", "extend_exclude", "jobs", "cache")
     _defaults = {"config": None, "secrets": (), "secret_origins": (), "select": (), "ignore": (), "extend_exclude": (),
-                 "cache": dict}
+                 "jobs": None, "cache": dict}
 
 
 def find_config(start: Path, repo_root: Path, files) -> Path | None:

@@ -55,7 +55,7 @@ def lint(paths: list[Path], overrides: Overrides, run_rules: bool = True, overla
         if settings.exclude and _excluded(spec, settings.exclude):
             continue
         chosen.append((spec, settings))
-    workers = _workers(jobs, len(chosen)) if run_rules else 1
+    workers = _workers(jobs if jobs is not None else overrides.jobs, len(chosen)) if run_rules else 1
     if workers > 1:
         from fly_cluster_lint import workers as pool
 

@@ -62,7 +62,8 @@ def run_cli(*args: str, cwd: Path | None = None, env: dict | None = None) -> sub
     """Run the installed CLI. Never a traceback or an internal error; exit status 2 always comes with exactly
     one `fly-cluster-lint: error: ...` line on stderr (tests then check which message with expect_error)."""
     full_env = dict(os.environ)
-    full_env.pop("GITHUB_ACTIONS", None)
+    for name in ("GITHUB_ACTIONS", "FORCE_COLOR", "CLICOLOR_FORCE", "NO_COLOR"):  # the tests choose colour
+        full_env.pop(name, None)
     full_env.update(env or {})
     proc = subprocess.run([*console_script(), *args], cwd=cwd, env=full_env, capture_output=True, text=True,
                           timeout=120)
@@ -92,3 +93,10 @@ def _isolated_cache(tmp_path_factory):
     """Tests never read or write the developer's own cache folder."""
     os.environ["FLY_CLUSTER_LINT_CACHE_DIR"] = str(tmp_path_factory.mktemp("cache"))
     yield
+
+
+@pytest.fixture(autouse=True)
+def _no_forced_colour(monkeypatch):
+    """A CI that forces colour (FORCE_COLOR, CLICOLOR_FORCE) must not change what in-process runs print."""
+    for name in ("FORCE_COLOR", "CLICOLOR_FORCE"):
+        monkeypatch.delenv(name, raising=False)

@@ -85,17 +85,21 @@ def render_json(result) -> str:
 
 
 def render_text(result, *, color: bool = False) -> str:
+    from fly_cluster_lint.reporters.color import paint
+
     strike_on, strike_off = ("\033[9m", "\033[0m") if color else ("", "")
     lines = []
     if not result.apps:
         lines.append("No Fly.io Elixir app found (no fly.toml or fly.*.toml deploying a mix.exs project).")
     for app in result.apps:
         data = app_data(app)
-        lines.append(f"{data['fly_app'] or '?'} ({data['fly_toml']}): release `{data['release'] or '?'}`, "
+        lines.append(paint("bold", f"{data['fly_app'] or '?'} ({data['fly_toml']})", color)
+                     + f": release `{data['release'] or '?'}`, "
                      + (f"`bin/{data['release'] or 'app'} start` on a Fly Machine" if data["starts_release"]
                         else "on a Fly Machine"))
         if not data["complete"]:
-            lines.append(f"  (could not read: {', '.join(data['unreadable_layers'])}; values below may be incomplete)")
+            lines.append(paint("warning", f"  (could not read: {', '.join(data['unreadable_layers'])}; values below "
+                                          f"may be incomplete)", color))
         if data["env_sh"]["why"]:
             lines.append(f"  env.sh: {data['env_sh']['ships']} ships, because {data['env_sh']['why']}")
         if data["runs"]:
@@ -105,24 +109,26 @@ def render_text(result, *, color: bool = False) -> str:
         if data["aborted"]:
             where = data["aborted"]["source"]
             at = f" ({where['file']}:{where['line']}:{where['column']})" if where else ""
-            lines.append(f"  boot stops: {data['aborted']['reason']}{at}")
+            lines.append(paint("error", "  boot stops:", color) + f" {data['aborted']['reason']}{at}")
         width = max(len(v["name"]) for v in data["variables"])
         for var in data["variables"]:
+            name = paint("cyan", f"{var['name']:<{width}}", color)
             if var["value"] is None:
-                lines.append(f"  {var['name']:<{width}}  (unset)")
+                lines.append(f"  {name}  " + paint("dim", "(unset)", color))
                 continue
             source = var["source"]
             origin = f"{source['file']}:{source['line']}:{source['column']}" if source else var["layer"]
-            flag = "" if var["exported"] else "  [not exported]"
+            flag = paint("warning", "  [not exported]", color) if not var["exported"] else ""
             resolved = f" (= {var['resolved']})" if var.get("resolved") else ""
             shown = var["value"] if var["value"] != "" else '""'
-            lines.append(f"  {var['name']:<{width}}  {shown}{resolved}  <- {origin}{flag}")
+            lines.append(f"  {name}  {shown}{resolved}  " + paint("dim", f"<- {origin}", color) + flag)
             for old in var["history"]:
                 where = old["source"]
                 at = f"{where['file']}:{where['line']}:{where['column']}" if where else old["layer"]
                 value = old["value"] if old["value"] != "" else '""'
                 value = f"{strike_on}{value}{strike_off}" if old["status"] == "overridden" else value
                 label = LABELS.get(old["status"], old["status"])
-                lines.append(f"  {'':<{width}}    {label}: {value}  ({at})")
+                lines.append(f"  {'':<{width}}    " + paint("dim", f"{label}:", color) + f" {value}  "
+                             + paint("dim", f"({at})", color))
         lines.append("")
     return guard("\n".join(lines).rstrip("\n") + "\n")

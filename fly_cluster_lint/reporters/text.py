@@ -20,7 +20,8 @@ def render(result, *, color: bool = False, quiet: bool = False, fixed: int | Non
         return f"{COLORS[kind]}{text}{COLORS['reset']}" if color else text
 
     if quiet:
-        out = [f"{visible(d.span.file)}:{d.span.line}:{d.span.column}: {d.code} {d.severity}: {visible(d.message)}"
+        out = [f"{paint('bold', f'{visible(d.span.file)}:{d.span.line}:{d.span.column}:')} "
+               f"{paint(d.severity, f'{d.code} {d.severity}:')} {visible(d.message)}"
                for d in result.diagnostics]
         return guard("".join(line + "\n" for line in out))
     lines: list[str] = []
