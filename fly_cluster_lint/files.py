@@ -40,7 +40,8 @@ class FileCache:
         # --diff lint the result of their edits before anything is written.
         self.overlay: dict[Path, bytes | None] = dict(overlay or {})
         self.roots: list[Path] = []  # repository roots (real paths): nothing outside them is touched
-        self.folders: dict[str, bytes | None] = {}  # folder listed -> digest of the names and kinds seen then
+        # folder listed -> (stamp, digest of the names and kinds seen then); see _stamp
+        self.folders: dict[str, tuple] = {}
         self.probes: dict[str, str] = {}  # path -> "file" | "dir" | "other" | "missing" | "outside": every test
         self.reads: dict[str, bytes] = {}  # path -> digest of the bytes read (the first cap + 1 of a file too large)
         self.unreadable: set[str] = set()  # files that could not be read (a result that saw them is not cached)
@@ -152,6 +153,7 @@ class FileCache:
         out = []
         seen = []
         where = os.path.abspath(folder)
+        stamp = _stamp(where)  # taken before the listing: an entry added after it changes the folder's ctime
         try:
             with os.scandir(where) as entries:
                 for entry in entries:
@@ -164,9 +166,9 @@ class FileCache:
                     seen.append(entry.name + "\0" + ("l" if symlink else kind[0]))
                     out.append(Entry(entry.name, Path(entry.path), kind, symlink))
         except OSError:
-            self.folders.setdefault(where, None)
+            self.folders.setdefault(where, (None, None))
             return []
-        self.folders.setdefault(where, listing_digest(seen))
+        self.folders.setdefault(where, (stamp, listing_digest(seen)))
         out.sort(key=lambda e: e.name)
         return out
 
@@ -324,3 +326,23 @@ def _line_comments(source: SourceFile) -> list[tuple[int, int]]:
         if text.lstrip().startswith(b"#"):
             out.append((span.start_byte + len(text) - len(text.lstrip()), span.end_byte))
     return out
+
+
+SETTLED_NS = 2_000_000_000  # a folder changed less than this long ago may change again within its timestamp tick
+
+
+def _stamp(folder: str) -> tuple | None:
+    """(mtime, ctime, inode) of a folder, which a warm run compares before listing it again; None when the
+    folder changed too recently for its timestamps to tell a later change apart (coarse file systems tick in
+    seconds), so that the warm run lists it. Setting the mtime back (os.utime) moves the ctime, which no
+    user can set."""
+    import time
+
+    try:
+        info = os.stat(folder)
+    except OSError:
+        return None
+    if time.time_ns() - max(info.st_mtime_ns, info.st_ctime_ns) < SETTLED_NS:
+        return None
+    return (info.st_mtime_ns, info.st_ctime_ns, info.st_ino)
+

@@ -18,7 +18,7 @@ import marshal
 import os
 import sys
 
-FORMAT = 4
+FORMAT = 5
 DEPENDENCIES = ("tree_sitter", "tree_sitter_elixir", "tree_sitter_bash", "tree_sitter_dockerfile",
                 "tree_sitter_toml", "tomli", "yaml")
 
@@ -119,8 +119,15 @@ def load(name: str):
         for path, kind in probes:
             if _kind(path) != kind:
                 return None
-        for path, names in folders:  # listed again, always: an mtime can be set back or not move at all
-            if listing(path) != names:
+        for path, (stamp, names) in folders:
+            if stamp is not None:  # unchanged mtime, ctime (which utime cannot set back) and inode: as listed
+                try:
+                    info = os.stat(path)
+                    if (info.st_mtime_ns, info.st_ctime_ns, info.st_ino) == tuple(stamp):
+                        continue
+                except OSError:
+                    return None
+            if listing(path) != names:  # changed, or too recent to trust the stamp: list it again
                 return None
         from fly_cluster_lint.limits import MAX_BYTES
 
@@ -144,7 +151,7 @@ def store(name: str, files_cache, report: str, status: int, errors: list) -> Non
             return  # what the warm path could not check the same way: never cached
         files = sorted(files_cache.reads.items())  # (path, digest of what was read)
         probes = sorted(files_cache.probes.items())
-        folders = sorted(files_cache.folders.items())  # (folder, digest of what was listed when it was listed)
+        folders = sorted(files_cache.folders.items())  # (folder, (stamp, digest of what was listed then))
         write(name, marshal.dumps((files, probes, folders, report, status, errors)))
     except (OSError, ValueError):
         pass

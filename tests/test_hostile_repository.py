@@ -826,8 +826,15 @@ def test_cache_sees_a_renamed_file_and_a_toml_added_above(tmp_path) -> None:
 
 
 def test_cache_sees_a_new_file_in_a_folder_whose_mtime_was_set_back(tmp_path) -> None:
+    """The folders have settled (older than files.SETTLED_NS) when the result is stored, so the warm run trusts
+    their (mtime, ctime, inode) stamps instead of listing them: setting the mtime back still moves the ctime."""
+    import time
+
+    from fly_cluster_lint.files import SETTLED_NS
+
     cache = tmp_path / "cache"
     repo, app, _ = hostile_repo(tmp_path)
+    time.sleep(SETTLED_NS / 1e9 + 0.2)
     cached(str(app), cache=cache)
     lib = app / "lib" / "hello"
     info = lib.stat()
