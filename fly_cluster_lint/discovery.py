@@ -83,7 +83,7 @@ def walk(root: Path, files: FileCache, exclude: tuple = ()) -> tuple[list[Path],
     stack = [root]
     while stack:
         folder = stack.pop()
-        for entry in files.listdir(folder):
+        for entry in files.listdir(folder, below_listed=folder is not root):
             name = entry.name
             if entry.kind == "dir":
                 if not entry.symlink and name not in SKIP_DIRS and not _excluded(root, entry.path, exclude):
@@ -110,6 +110,7 @@ def discover(paths: list[Path], files: FileCache, exclude: tuple = ()) -> Discov
     seen: set[tuple[Path, Path]] = set()
     walked: dict[Path, tuple] = {}  # repository root -> (tomls, mix folders): each repository is walked once
     resolved: dict[Path, AppSpec | str] = {}  # each Fly config is resolved once, however many paths select it
+    judged: set[Path] = set()  # configs whose Dockerfile was asked whether it builds a release
     for given in paths:
         if not given.exists() and not given.is_symlink():
             raise ToolError(f"{given}: no such file or directory")
@@ -127,6 +128,12 @@ def discover(paths: list[Path], files: FileCache, exclude: tuple = ()) -> Discov
             if toml not in resolved:
                 resolved[toml] = _resolve(toml, mix_dirs, below, repo, files)
             spec_or_reason = resolved[toml]
+            if isinstance(spec_or_reason, AppSpec) and toml not in judged and (
+                    _inside(toml, path) or _selected(spec_or_reason, path, is_dir, files)):
+                judged.add(toml)
+                # whether the Dockerfile builds a release (a parse of it) is asked only of the configs this
+                # path selects: linting one app of a large repository does not parse every other Dockerfile
+                spec_or_reason = resolved[toml] = _built_release(spec_or_reason, files)
             if isinstance(spec_or_reason, str):
                 if _inside(toml, path) and (toml, toml) not in seen:
                     seen.add((toml, toml))
@@ -220,13 +227,20 @@ def _resolve(toml: Path, mix_dirs: set[Path], below: dict[Path, list[Path]], rep
             project = next((f for f in _ancestors(folder, repo) if files.is_file(f / "mix.exs")), None)
     if project is None:
         return "no Elixir project (mix.exs) for this toml"
-    if dockerfile is not None and kind == "file":
+    return AppSpec(toml, project, dockerfile, repo)
+
+
+def _built_release(spec: AppSpec, files: FileCache) -> AppSpec | str:
+    """The spec, or why its Dockerfile shows that it deploys no Mix release (a skipped config)."""
+    dockerfile = spec.dockerfile
+    if dockerfile is not None and files.kind(dockerfile) == "file":
         doc, _ = files.dockerfile(dockerfile)
         if doc is not None:
             from fly_cluster_lint.model.docker import release_evidence
 
+            folder, project = spec.toml.parent, spec.project
             context = folder if folder == project or folder in project.parents else project
             why = release_evidence(doc, files, context)
             if why is not None:
                 return why
-    return AppSpec(toml, project, dockerfile, repo)
+    return spec

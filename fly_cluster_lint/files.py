@@ -28,10 +28,15 @@ OUTSIDE = "outside the repository (a symlink or path that leads out of it): not 
 class Entry:
     """One name in a folder listing: kind "file", "dir" or "other"; symlink when the name is a link."""
 
-    __slots__ = ("name", "path", "kind", "symlink")
+    __slots__ = ("name", "folder", "kind", "symlink")
 
-    def __init__(self, name: str, path: Path, kind: str, symlink: bool) -> None:
-        self.name, self.path, self.kind, self.symlink = name, path, kind, symlink
+    def __init__(self, name: str, folder: Path, kind: str, symlink: bool) -> None:
+        self.name, self.folder, self.kind, self.symlink = name, folder, kind, symlink
+
+    @property
+    def path(self) -> Path:
+        """Built when asked: a walk looks at most entries by name and kind only, and a Path costs."""
+        return self.folder / self.name
 
 
 class FileCache:
@@ -142,13 +147,15 @@ class FileCache:
     def exists(self, path: Path) -> bool:
         return self.kind(path) == "file"
 
-    def listdir(self, folder: Path) -> list[Entry]:
+    def listdir(self, folder: Path, below_listed: bool = False) -> list[Entry]:
         """The entries of a folder inside the repository, sorted by name; [] when it cannot be listed. What was
         seen is recorded as it is seen (resultcache.listing's digest): a file added later, during this run or
         after it, makes a cached result stale even when the folder's mtime does not move."""
         from fly_cluster_lint.resultcache import listing_digest
 
-        if not self.inside(folder):
+        # below_listed: a real (not symlinked) folder found in a listing of a folder that was inside: inside
+        # too, without resolving every component of its path again (a walk of thousands of folders)
+        if not below_listed and not self.inside(folder):
             return []
         out = []
         seen = []
@@ -164,7 +171,7 @@ class FileCache:
                         seen.append(entry.name + "\0?")
                         continue
                     seen.append(entry.name + "\0" + ("l" if symlink else kind[0]))
-                    out.append(Entry(entry.name, Path(entry.path), kind, symlink))
+                    out.append(Entry(entry.name, folder, kind, symlink))
         except OSError:
             self.folders.setdefault(where, (None, None))
             return []
