@@ -30,7 +30,7 @@ CHECK_OPTIONS = {
     "--extend-exclude": ("extend_exclude", True, None, True, "a glob of paths not to walk (repeatable)"),
     "--color": ("color", True, ("auto", "always", "never"), False, "colour (default: auto; see COLOUR)"),
     "--no-cache": ("no_cache", False, None, False, "neither read nor write the result cache"),
-    "--jobs": ("jobs", True, None, False, "N worker processes for a monorepo (default: one per core, each with at "
+    "--jobs": ("jobs", True, None, False, "worker processes for a monorepo (default: one per core, each with at "
                                           "least 4 apps; 1: no workers); the output is the same"),
     "-j": ("jobs", True, None, False, None),
     "--fix": ("fix", False, None, False, "apply the safe fixes, write the files atomically, lint again"),

@@ -28,7 +28,7 @@ DESCRIPTIONS = {
 GLOBAL_OPTIONS = {"--help": "show this help and exit", "-h": None, "--version": "print the version and exit",
                   "-V": None}
 METAVARS = {"--output-file": "FILE", "--config": "FILE", "--secrets-from": "FILE", "--secret": "NAME",
-            "--select": "CODES", "--ignore": "CODES", "--extend-exclude": "GLOB"}
+            "--select": "CODES", "--ignore": "CODES", "--extend-exclude": "GLOB", "--jobs": "N"}
 EXAMPLES = {
     "check": [("fly-cluster-lint", "lint the apps under the current folder"),
               ("fly-cluster-lint --format json -o report.json .", "a JSON report in a file"),
