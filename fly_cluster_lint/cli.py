@@ -21,11 +21,20 @@ def run() -> None:
     module and object costs a few milliseconds and does nothing for a process that is done). Nothing of ours
     needs an exit handler: reports, fixes and the cache are written and closed before main returns."""
     status = main()
-    for stream in (sys.stdout, sys.stderr):
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:  # the reader has gone (`| head`): nothing is left to say, as main() does
+        pass
+    except (OSError, ValueError) as exc:  # a full disk, a file size limit: the report is not complete
         try:
-            stream.flush()
-        except (OSError, ValueError):  # a closed pipe: the reader has gone, nothing is left to say
+            sys.stderr.write(f"fly-cluster-lint: error: cannot write the report: {exc}\n")
+        except (OSError, ValueError):
             pass
+        status = 2
+    try:
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        pass
     os._exit(status)
 
 

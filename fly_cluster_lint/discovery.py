@@ -85,6 +85,8 @@ def walk(root: Path, files: FileCache, exclude: tuple = ()) -> tuple[list[Path],
         folder = stack.pop()
         for entry in files.listdir(folder, below_listed=folder is not root):
             name = entry.name
+            if entry.symlink and entry.kind != "dir" and (name == "mix.exs" or name.endswith(".toml")):
+                files.kind(entry.path)  # recorded: a dangling link whose target appears later changes the result
             if entry.kind == "dir":
                 if not entry.symlink and name not in SKIP_DIRS and not _excluded(root, entry.path, exclude):
                     stack.append(entry.path)

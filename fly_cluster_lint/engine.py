@@ -98,6 +98,8 @@ def lint_apps(chosen: list, files: FileCache, rules, run_rules: bool, result: Re
             result.errors.append(f"{app.toml_path}: internal error while running {rule.code}: "
                                  f"{type(exc).__name__}: {exc} (please report it; FLY_CLUSTER_LINT_DEBUG=1 shows "
                                  f"a traceback)")
+            if run_rules:  # its files' suppression comments still count (a worker's last app has no successor)
+                _collect_directives(files, directives)
             continue
         result.diagnostics.extend(found)
         if run_rules:
@@ -178,15 +180,23 @@ def _suppress(result: Result, collected: dict, codes: frozenset, registry) -> li
 
 
 def _owner(apps: list[App], file: str) -> App | None:
-    """The app whose project folder holds a file (the deepest one), else the first app."""
-    import os
-
+    """The app whose project folder holds a file (the deepest one), else the app whose Fly config or Dockerfile
+    it is; None for a file of no linted app (discovery reads every Fly config of the repository: a suppression
+    in another app's config is that app's business, never reported or removed for this one)."""
     best, depth = None, -1
     for app in apps:
         root = display(app.spec.project)
-        if file == root or file.startswith(root.rstrip("/") + "/") or root == ".":
-            if len(root) > depth:
-                best, depth = app, len(root)
-        elif os.path.isabs(file) and file.startswith(str(app.spec.project)):
-            best, depth = app, len(str(app.spec.project))
-    return best or (apps[0] if apps else None)
+        if root == ".":
+            inside = not (os.path.isabs(file) or file == ".." or file.startswith("../"))
+        else:
+            inside = file == root or file.startswith(root.rstrip("/") + "/")
+        if not inside and os.path.isabs(file):
+            project = str(app.spec.project)
+            inside = file == project or file.startswith(project.rstrip(os.sep) + os.sep)
+            root = project if inside else root
+        if inside and len(root) > depth:
+            best, depth = app, len(root)
+    if best is not None:
+        return best
+    return next((app for app in apps if file == app.toml_path
+                 or (app.spec.dockerfile is not None and file == display(app.spec.dockerfile))), None)

@@ -101,16 +101,16 @@ class FileCache:
         """"file", "dir", "other", "missing", or "outside" (never tested) for a path; recorded."""
         if path in self.overlay:
             return "missing" if self.overlay[path] is None else "file"
+        key = os.path.abspath(path)  # `..` taken away as text, as inside() judged it and as the warm run checks
         if not self.inside(path):
-            self.probes[str(path)] = "outside"
+            self.probes[key] = "outside"
             return "outside"
-        key = str(path)
         found = self.probes.get(key)
         if found is None:
             try:
                 # the path exactly as inside() judged it: `..` taken away as text first, as Mix, flyctl and
                 # Docker do, so a `link/..` can never be judged inside and then opened outside
-                info = os.stat(os.path.abspath(path))
+                info = os.stat(key)
             except (OSError, ValueError):
                 found = "missing"
             else:
@@ -221,11 +221,11 @@ class FileCache:
             with open(os.path.abspath(path), "rb") as handle:  # the path inside() judged (see kind())
                 data = handle.read(limit + 1)
         except OSError as exc:
-            self.unreadable.add(str(path))
+            self.unreadable.add(os.path.abspath(path))
             return ParseError(f"cannot read file: {exc.strerror or exc}", 1, 1)
         from fly_cluster_lint.resultcache import digest
 
-        self.reads[str(path)] = digest(data)
+        self.reads[os.path.abspath(path)] = digest(data)
         self._read_since.append(path)
         if len(data) > limit:
             try:

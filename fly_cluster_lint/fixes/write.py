@@ -30,7 +30,7 @@ def confined(path: Path, roots: list) -> bool:
     if not roots:
         return False
     try:
-        real = Path(os.path.realpath(path))
+        real = Path(os.path.realpath(os.path.abspath(path)))  # `..` as text first, as the linter read it
     except (OSError, ValueError):
         return False
     for root in roots:
@@ -89,7 +89,7 @@ def _check_existing(path: Path, expected: bytes | None, roots: list) -> tuple[st
     shown = display(path)
     if not confined(path, roots):
         raise ToolError(f"{shown}: outside the repository (after resolving symlinks); no fix was written")
-    real = os.path.realpath(path)
+    real = os.path.realpath(os.path.abspath(path))  # the file the linter read (`..` as text, then links)
     try:
         info = os.stat(real)
     except OSError as exc:
@@ -117,9 +117,10 @@ def _check_new(path: Path, roots: list) -> str:
     shown = display(path)
     if not confined(path, roots):
         raise ToolError(f"{shown}: outside the repository (after resolving symlinks); no fix was written")
-    if os.path.lexists(path):
+    if os.path.lexists(os.path.abspath(path)):
         raise ToolError(f"{shown}: exists already; no fix was written (run again)")
-    return os.path.join(os.path.realpath(path.parent), path.name)
+    whole = os.path.abspath(path)
+    return os.path.join(os.path.realpath(os.path.dirname(whole)), os.path.basename(whole))
 
 
 def write_all(state) -> list[Path]:

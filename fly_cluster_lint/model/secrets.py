@@ -290,6 +290,13 @@ def masked_ranges(line: str, secrets: Secrets) -> list[tuple[int, int]]:
     return merged
 
 
+def _legacy_env(line: str, at: int) -> bool:
+    """Whether the name at `at` is the first word after a Dockerfile `ENV` (the legacy `ENV NAME value` form,
+    which has no `=`)."""
+    words = line[:at].split()
+    return len(words) == 1 and words[0].upper() == "ENV"
+
+
 def _assigned_to_name(line: str, names: frozenset) -> tuple[int, int] | None:
     """The range of what is assigned on a line to a secret name (`NAME=...`, `NAME = "..."`, `"NAME": ...`,
     `cookie: ...`, `-setcookie ...`), up to the end of the line, quotes included; None when there is none.
@@ -310,7 +317,7 @@ def _assigned_to_name(line: str, names: frozenset) -> tuple[int, int] | None:
                     break
                 start = at + len(marker)
                 candidates.append((at, start, marker))
-    for _, start, marker in sorted(candidates):
+    for at, start, marker in sorted(candidates):
         i = start
         if marker == SETCOOKIE:
             if line[i:i + 1] not in (" ", "\t", "\\"):
@@ -318,41 +325,17 @@ def _assigned_to_name(line: str, names: frozenset) -> tuple[int, int] | None:
         elif marker == "name":
             while i < len(line) and line[i] in "\"'":  # "NAME": ... (JSON, a quoted TOML key)
                 i += 1
+            spaced = i < len(line) and line[i] in " \t"
             while i < len(line) and line[i] in " \t":
                 i += 1
-            if i >= len(line) or line[i] not in "=:" or line[i:i + 2] == "::":
+            if spaced and i < len(line) and line[i] not in "=:" and _legacy_env(line, at):
+                pass  # Dockerfile `ENV NAME value`: the value follows the name after white space
+            elif i >= len(line) or line[i] not in "=:" or line[i:i + 2] == "::":
                 continue
-            i += 1
+            else:
+                i += 1
         while i < len(line) and line[i] in " \t\\" and not line[i:].strip() == "\\":
             i += 1
         if i < len(line):
             return i, len(line)
-    return None
-    for marker in sorted(names) + [SETCOOKIE, "cookie:"]:
-        start = 0
-        while True:
-            at = line.find(marker, start)
-            if at < 0:
-                break
-            start = at + len(marker)
-            if marker not in (SETCOOKIE, "cookie:") and (
-                    (at > 0 and (line[at - 1].isalnum() or line[at - 1] == "_"))
-                    or (start < len(line) and (line[start].isalnum() or line[start] == "_"))):
-                continue  # part of a longer name
-            i = start
-            if marker == SETCOOKIE:
-                if line[i:i + 1] not in (" ", "\t", "\\"):
-                    continue
-            elif marker != "cookie:":
-                while i < len(line) and line[i] in "\"'":  # "NAME": ... (JSON, a quoted TOML key)
-                    i += 1
-                while i < len(line) and line[i] in " \t":
-                    i += 1
-                if i >= len(line) or line[i] not in "=:" or line[i:i + 2] == "::":
-                    continue
-                i += 1
-            while i < len(line) and line[i] in " \t\\" and not line[i:].strip() == "\\":
-                i += 1
-            if i < len(line):
-                return i, len(line)
     return None
