@@ -52,6 +52,25 @@ def found(path: Path, **overrides) -> list[str]:
     return sorted(out)
 
 
+def main_in_process(*argv: str, cwd: Path | None = None) -> tuple[int, str, str]:
+    """cli.main in this process: (status, stdout, stderr), from `cwd` when given."""
+    import contextlib
+    import io
+
+    from fly_cluster_lint import cli
+
+    out, err = io.StringIO(), io.StringIO()
+    previous = os.getcwd()
+    if cwd is not None:
+        os.chdir(cwd)
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            status = cli.main(list(argv))
+    finally:
+        os.chdir(previous)
+    return status, out.getvalue(), err.getvalue()
+
+
 def console_script() -> list[str]:
     """The installed console script, or `python -m fly_cluster_lint` beside this interpreter."""
     script = Path(sys.executable).parent / "fly-cluster-lint"

@@ -23,7 +23,7 @@ import pytest
 from fly_cluster_lint import __version__, cache, cli
 from fly_cluster_lint.args import COMMANDS, suggest_code
 from fly_cluster_lint.helptext import ENVIRONMENT, help_text, usage
-from conftest import ROOT, expect_error, make_project, run_cli
+from conftest import ROOT, expect_error, main_in_process, make_project, run_cli
 
 BROKEN = ROOT / "examples" / "hello_broken"
 COLOR_VARIABLES = ("NO_COLOR", "FORCE_COLOR", "CLICOLOR_FORCE", "TERM")
@@ -42,18 +42,7 @@ def plain_environment(monkeypatch, tmp_path):
     cache._ALLOWED.clear()
 
 
-def main(*argv: str, cwd: Path | None = None) -> tuple[int, str, str]:
-    """cli.main in-process: (status, stdout, stderr)."""
-    out, err = io.StringIO(), io.StringIO()
-    previous = os.getcwd()
-    if cwd is not None:
-        os.chdir(cwd)
-    try:
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            status = cli.main(list(argv))
-    finally:
-        os.chdir(previous)
-    return status, out.getvalue(), err.getvalue()
+main = main_in_process  # cli.main in-process: (status, stdout, stderr)
 
 
 def broken_copy(tmp_path: Path) -> Path:

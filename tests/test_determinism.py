@@ -7,8 +7,6 @@ iteration order: a line holding both a cookie key and a cookie (masking), suppre
 
 from __future__ import annotations
 
-import contextlib
-import io
 import os
 import random
 import shutil
@@ -18,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from fly_cluster_lint import cli, engine
-from conftest import BASE, ROOT, make_project
+from fly_cluster_lint import engine
+from conftest import BASE, ROOT, main_in_process, make_project
 
 FORMATS = {
     "text": ["check", "--no-cache", "--color", "never"],
@@ -53,15 +51,7 @@ def monorepo(dest: Path, apps: int = 12) -> Path:
 
 
 def run_in_process(argv: list[str], cwd: Path) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    previous = os.getcwd()
-    os.chdir(cwd)
-    try:
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            status = cli.main(argv)
-    finally:
-        os.chdir(previous)
-    return status, out.getvalue(), err.getvalue()
+    return main_in_process(*argv, cwd=cwd)
 
 
 def outputs(repo: Path) -> dict:

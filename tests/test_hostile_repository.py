@@ -10,7 +10,6 @@ linted. Nothing here writes outside pytest's temporary folders."""
 
 from __future__ import annotations
 
-import contextlib
 import io
 import json
 import marshal
@@ -28,8 +27,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import BASE, ROOT, make_project, run_cli
-from fly_cluster_lint import cli
+from conftest import BASE, ROOT, main_in_process, make_project, run_cli
 
 ENV_SH = (BASE / "rel" / "env.sh.eex").read_text()
 FLY_TOML = (BASE / "fly.toml").read_text()
@@ -46,18 +44,7 @@ PAYLOAD = "\x1b]0;pwned\x07\x1b[2J\x1b[1;1H\x1b]8;;https://evil.example\x07click
 
 # -- helpers ---------------------------------------------------------------------------------------------------
 
-def main(*argv: str, cwd: Path | None = None) -> tuple[int, str, str]:
-    """cli.main in-process: (status, stdout, stderr)."""
-    out, err = io.StringIO(), io.StringIO()
-    previous = os.getcwd()
-    if cwd is not None:
-        os.chdir(cwd)
-    try:
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            status = cli.main(list(argv))
-    finally:
-        os.chdir(previous)
-    return status, out.getvalue(), err.getvalue()
+main = main_in_process  # cli.main in-process: (status, stdout, stderr)
 
 
 # name -> command-line words before the path (every human and machine output of the tool)
