@@ -185,3 +185,24 @@ def test_fly_toml_fixtures_follow_the_fly_schema() -> None:
             problems[rel] = errors or "validates now: remove it from FLY_SCHEMA_EXCEPTIONS"
     assert problems == {}
     assert checked >= 30
+
+
+def test_json_summary_counts_exactly() -> None:
+    doc = json.loads(run_cli("--no-cache", "--format", "json", "examples/hello_broken", cwd=ROOT).stdout)
+    assert doc["summary"] == {"apps": 1, "findings": 6, "errors": 5, "warnings": 1, "infos": 0, "fixable": 5,
+                              "unsafe_fixable": 0,
+                              "by_code": {"FCL101": 1, "FCL203": 1, "FCL208": 1, "FCL304": 1, "FCL401": 1, "FCL501": 1}}
+
+
+def test_sarif_fingerprints_count_occurrences_from_zero(tmp_path) -> None:
+    """Two findings of one code on lines of the same text in one file (two unused suppressions): `...:0` and
+    `...:1` with the same hash; every other fingerprint ends in `:0`."""
+    env = (BASE / "rel/env.sh.eex").read_text()
+    lines = env.splitlines(keepends=True)
+    stale = "# fly-cluster-lint: ignore[FCL101]\n"
+    project = make_project(tmp_path / "app", {"rel/env.sh.eex": "".join(lines[:2]) + stale + "".join(lines[2:4]) + stale
+                                              + "".join(lines[4:])})
+    doc = sarif.document(lint(project))
+    prints = sorted(r["partialFingerprints"]["flyClusterLint/v1"] for r in doc["runs"][0]["results"])
+    assert len(prints) == 2 and [p.rsplit(":", 1)[1] for p in prints] == ["0", "1"]
+    assert prints[0].rsplit(":", 1)[0] == prints[1].rsplit(":", 1)[0]
