@@ -16,6 +16,7 @@ import pytest
 import yaml
 
 from conftest import ROOT, console_script, run_cli
+from invariants import read_github_output
 from fly_cluster_lint import __version__
 
 ACTION = ROOT / "action.yml"
@@ -23,24 +24,6 @@ SCHEMAS = ROOT / "tests" / "schemas"
 BROKEN = ROOT / "examples" / "hello_broken"
 DOCS = f"https://github.com/fly-cluster-lint/fly-cluster-lint/blob/v{__version__}/docs/rules"
 
-
-def read_outputs(text: str) -> dict:
-    """$GITHUB_OUTPUT as the runner reads it: `name=value` lines and `name<<DELIMITER` blocks."""
-    out, lines = {}, text.splitlines()
-    while lines:
-        line = lines.pop(0)
-        if "<<" in line and ("=" not in line or line.index("<<") < line.index("=")):
-            name, delimiter = line.split("<<", 1)
-            value = []
-            while lines and lines[0] != delimiter:
-                value.append(lines.pop(0))
-            assert lines, f"no closing delimiter for {name}"
-            lines.pop(0)
-            out[name] = "\n".join(value)
-        else:
-            name, _, value = line.partition("=")
-            out[name] = value
-    return out
 
 
 def workspace_with_three_apps(root: Path) -> Path:
@@ -228,7 +211,7 @@ def test_action_run_writes_annotations_sarif_summary_and_outputs(tmp_path) -> No
     assert proc.stderr == ""
     assert sum(1 for l in proc.stdout.splitlines() if l.startswith("::error ")) == 10
     assert "FCL401" not in proc.stdout
-    outputs = read_outputs(Path(env["GITHUB_OUTPUT"]).read_text())
+    outputs = read_github_output(Path(env["GITHUB_OUTPUT"]).read_text())
     assert outputs == {"errors": "12", "warnings": "3", "infos": "0", "findings": "15", "exit-code": "1",
                        "sarif-file": "reports/fcl.sarif"}
     sarif = json.loads((workspace / "reports" / "fcl.sarif").read_text())
@@ -249,7 +232,7 @@ def test_action_run_clean_project_and_summary_off(tmp_path) -> None:
     proc = run_action_module(env, workspace)
     assert (proc.returncode, proc.stdout, proc.stderr) == (0, "", "")
     assert Path(env["GITHUB_STEP_SUMMARY"]).read_text() == ""
-    assert read_outputs(Path(env["GITHUB_OUTPUT"]).read_text())["exit-code"] == "0"
+    assert read_github_output(Path(env["GITHUB_OUTPUT"]).read_text())["exit-code"] == "0"
 
 
 @pytest.mark.parametrize("args, message", [
@@ -267,7 +250,7 @@ def test_action_run_bad_args_exit_2_with_outputs(tmp_path, args, message) -> Non
     proc = run_action_module(env, workspace)
     assert proc.returncode == 2 and proc.stdout == ""
     assert proc.stderr == f"fly-cluster-lint: error: {message}\n"
-    outputs = read_outputs(Path(env["GITHUB_OUTPUT"]).read_text())
+    outputs = read_github_output(Path(env["GITHUB_OUTPUT"]).read_text())
     assert outputs["exit-code"] == "2" and outputs["findings"] == "0"
 
 
@@ -324,7 +307,7 @@ def run_composite(tmp_path: Path, workspace: Path, inputs: dict, path_dirs: list
         proc = subprocess.run(["bash", "--noprofile", "--norc", "-e", "-o", "pipefail", "-c", step["run"]], cwd=cwd,
                               env=step_env, capture_output=True, text=True, timeout=900)
         results.append(proc)
-        outputs = read_outputs(output_file.read_text())
+        outputs = read_github_output(output_file.read_text())
         if "id" in step:
             step_outputs[step["id"]] = outputs
             context.update({f"steps.{step['id']}.outputs.{k}": v for k, v in outputs.items()})

@@ -37,7 +37,6 @@ import os
 import re
 import shutil
 import signal
-import stat
 import time
 from pathlib import Path
 
@@ -49,6 +48,7 @@ from hypothesis import strategies as st  # noqa: E402
 from hypothesis.database import DirectoryBasedExampleDatabase  # noqa: E402
 
 from conftest import BASE, ROOT  # noqa: E402
+from invariants import GITHUB_LINE, OUTPUT_FORMATS, raw_controls, tree, workflow_commands  # noqa: E402
 from fly_cluster_lint import cli  # noqa: E402
 
 # -- profiles (own names: test_fuzz.py owns "ci" and "long" and loads one globally) ------------------------------
@@ -582,23 +582,7 @@ def apply(world: World, op: tuple) -> None:
 
 # -- running every output and checking the invariants ---------------------------------------------------------
 
-FORMATS = {
-    "text": ["check", "--no-cache"],
-    "color": ["check", "--no-cache", "--color", "always"],
-    "json": ["check", "--no-cache", "--format", "json"],
-    "github": ["check", "--no-cache", "--format", "github"],
-    "sarif": ["check", "--no-cache", "--format", "sarif"],
-    "quiet": ["check", "--no-cache", "-q"],
-    "statistics": ["check", "--no-cache", "--statistics"],
-    "diff": ["check", "--no-cache", "--diff", "--unsafe-fixes"],
-    "env": ["env", "--no-cache"],
-    "env-json": ["env", "--no-cache", "--format", "json"],
-    "markdown": ["check", "--no-cache", "--format", "markdown"],
-    "fix": ["check", "--no-cache", "--fix", "--unsafe-fixes"],  # last: it writes
-}
-BIDI = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
-# an annotation: `::level key=value,key=value::message`, properties escaped (no `:` or `,` inside a value)
-GITHUB_LINE = re.compile(r"::(error|warning|notice) [A-Za-z]+=[^,:\n]*(,[A-Za-z]+=[^,:\n]*)*::[^\n]*\Z")
+FORMATS = {**OUTPUT_FORMATS, "fix": ["check", "--no-cache", "--fix", "--unsafe-fixes"]}  # last: it writes
 SGR = re.compile(r"\x1b\[[0-9;]*m")
 
 
@@ -630,30 +614,6 @@ def run(argv: list[str]) -> tuple[int, str, str, float]:
     with time_limit(RUN_LIMIT), contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         status = cli.main(argv)
     return status, out.getvalue(), err.getvalue(), time.monotonic() - start
-
-
-def raw_controls(text: str, allow_tab: bool) -> list[str]:
-    return [ch for ch in text if (ord(ch) < 0x20 and ch != "\n" and not (allow_tab and ch == "\t")) or ord(ch) == 0x7F
-            or 0x80 <= ord(ch) <= 0x9F or ch in BIDI]
-
-
-def workflow_commands(text: str) -> list[str]:
-    return [line for line in text.split("\n") if line.lstrip().lstrip("\ufeff\u200b").startswith("::") or "##[" in line]
-
-
-def snapshot(folder: Path) -> dict:
-    out = {}
-    for dirpath, dirnames, filenames in os.walk(folder, followlinks=False):
-        for name in dirnames + filenames:
-            path = os.path.join(dirpath, name)
-            info = os.lstat(path)
-            if stat.S_ISLNK(info.st_mode):
-                out[path] = ("link", os.readlink(path))
-            elif stat.S_ISREG(info.st_mode):
-                out[path] = ("file", Path(path).read_bytes(), stat.S_IMODE(info.st_mode))
-            else:
-                out[path] = ("other",)
-    return out
 
 
 def check_output(name: str, status: int, out: str, err: str, world: World) -> None:
@@ -698,8 +658,8 @@ def exercise(root: Path, secret: str, ops: tuple) -> None:
     world = World(root, secret)
     for op in ops:
         apply(world, op)
-    outside_before = snapshot(world.outside)
-    neighbour_before = snapshot(world.repo / "neighbour")
+    outside_before = tree(world.outside)
+    neighbour_before = tree(world.repo / "neighbour")
     started = time.monotonic()
     for name, words in FORMATS.items():
         try:
@@ -709,9 +669,9 @@ def exercise(root: Path, secret: str, ops: tuple) -> None:
         check_output(name, status, out, err, world)
         assert took < RUN_LIMIT, f"[{name}] took {took:.1f} s"
     assert time.monotonic() - started < EXAMPLE_LIMIT
-    assert snapshot(world.outside) == outside_before, "--fix changed something outside the repository"
+    assert tree(world.outside) == outside_before, "--fix changed something outside the repository"
     if not world.shares_neighbour:
-        assert snapshot(world.repo / "neighbour") == neighbour_before, "--fix changed the clean neighbour app"
+        assert tree(world.repo / "neighbour") == neighbour_before, "--fix changed the clean neighbour app"
 
 
 # -- the property ----------------------------------------------------------------------------------------------

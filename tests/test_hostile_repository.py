@@ -28,6 +28,7 @@ import pytest
 import yaml
 
 from conftest import BASE, ROOT, main_in_process, make_project, run_cli
+from invariants import GITHUB_LINE, OUTPUT_FORMATS, raw_controls, read_github_output, tree, workflow_commands
 
 ENV_SH = (BASE / "rel" / "env.sh.eex").read_text()
 FLY_TOML = (BASE / "fly.toml").read_text()
@@ -36,9 +37,6 @@ MIX_EXS = (BASE / "mix.exs").read_text()
 AFLAGS_LINE = '  export ERL_AFLAGS="-proto_dist inet6_tcp"\n'
 ENV_SH_NO_AFLAGS = ENV_SH.replace(AFLAGS_LINE, "")  # FCL101 with a safe fix that edits env.sh.eex
 
-BIDI = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
-# an annotation: `::level key=value,key=value::message`, properties escaped (no `:` or `,` inside a value)
-GITHUB_LINE = re.compile(r"::(error|warning|notice) [A-Za-z]+=[^,:\n]*(,[A-Za-z]+=[^,:\n]*)*::[^\n]*\Z")
 PAYLOAD = "\x1b]0;pwned\x07\x1b[2J\x1b[1;1H\x1b]8;;https://evil.example\x07click\x1b]8;;\x07\x9b31m\u202e\rX::error::owned ##[group]g"
 
 
@@ -47,38 +45,8 @@ PAYLOAD = "\x1b]0;pwned\x07\x1b[2J\x1b[1;1H\x1b]8;;https://evil.example\x07click
 main = main_in_process  # cli.main in-process: (status, stdout, stderr)
 
 
-# name -> command-line words before the path (every human and machine output of the tool)
-FORMATS = {
-    "text": ["check", "--no-cache"],
-    "color": ["check", "--no-cache", "--color", "always"],
-    "json": ["check", "--no-cache", "--format", "json"],
-    "github": ["check", "--no-cache", "--format", "github"],
-    "sarif": ["check", "--no-cache", "--format", "sarif"],
-    "quiet": ["check", "--no-cache", "-q"],
-    "statistics": ["check", "--no-cache", "--statistics"],
-    "diff": ["check", "--no-cache", "--diff", "--unsafe-fixes"],
-    "env": ["env", "--no-cache"],
-    "env-json": ["env", "--no-cache", "--format", "json"],
-    "markdown": ["check", "--no-cache", "--format", "markdown"],
-}
+FORMATS = OUTPUT_FORMATS
 JSON_FORMATS = ("json", "sarif", "env-json")
-
-
-def raw_controls(text: str, allow_tab: bool = False) -> list[str]:
-    """Characters that a terminal would interpret: C0 (but \\n, and \\t in a diff), DEL, C1, bidi controls."""
-    bad = []
-    for ch in text:
-        code = ord(ch)
-        if ch == "\n" or (allow_tab and ch == "\t"):
-            continue
-        if code < 0x20 or code == 0x7F or 0x80 <= code <= 0x9F or ch in BIDI:
-            bad.append(ch)
-    return bad
-
-
-def workflow_commands(text: str) -> list[str]:
-    """Lines the GitHub runner would take for a command: `::` after leading whitespace, `##[` anywhere."""
-    return [line for line in text.split("\n") if line.lstrip().lstrip("\ufeff\u200b").startswith("::") or "##[" in line]
 
 
 def assert_safe_output(name: str, status: int, out: str, err: str, secrets: tuple = (), color_ok: bool = False) -> None:
@@ -127,25 +95,6 @@ def apps_linted(doc: dict) -> list[str]:
 def assert_neighbour_clean(doc: dict) -> None:
     assert "neighbour" in apps_linted(doc)
     assert not [d for d in doc["diagnostics"] if "/neighbour/" in d["file"]]
-
-
-def tree(folder: Path) -> dict[str, tuple]:
-    """Everything below a folder (symlinks not followed): kind, content or link target, mode."""
-    out = {}
-    if not os.path.lexists(folder):
-        return out
-    for dirpath, dirnames, filenames in os.walk(folder, followlinks=False):
-        for name in dirnames + filenames:
-            path = os.path.join(dirpath, name)
-            info = os.lstat(path)
-            rel = os.path.relpath(path, folder)
-            if stat.S_ISLNK(info.st_mode):
-                out[rel] = ("link", os.readlink(path))
-            elif stat.S_ISREG(info.st_mode):
-                out[rel] = ("file", Path(path).read_bytes(), stat.S_IMODE(info.st_mode))
-            else:
-                out[rel] = ("other", stat.S_IFMT(info.st_mode))
-    return out
 
 
 def outside_state(tmp_path: Path) -> dict[str, tuple]:
@@ -1155,27 +1104,6 @@ def test_json_and_sarif_are_ascii_without_raw_c1(tmp_path) -> None:
         assert text.isascii()
         assert not raw_controls(json.dumps(json.loads(text), ensure_ascii=False, indent=None)), name
     assert "\\\\x9b" in outputs["json"][1]  # shown as the visible escape \x9b
-
-
-def read_github_output(text: str) -> dict:
-    """$GITHUB_OUTPUT as the runner reads it: `name=value` lines and `name<<DELIMITER` blocks."""
-    out, lines = {}, text.split("\n")
-    if lines and lines[-1] == "":
-        lines.pop()
-    while lines:
-        line = lines.pop(0)
-        if "<<" in line and ("=" not in line or line.index("<<") < line.index("=")):
-            name, delimiter = line.split("<<", 1)
-            value = []
-            while lines and lines[0] != delimiter:
-                value.append(lines.pop(0))
-            assert lines, f"no closing delimiter for {name}"
-            lines.pop(0)
-            out[name] = "\n".join(value)
-        else:
-            name, _, value = line.partition("=")
-            out[name] = value
-    return out
 
 
 def test_action_writes_github_output_as_delimited_blocks(tmp_path) -> None:
