@@ -22,6 +22,8 @@ if TYPE_CHECKING:
     from typing import Any, Callable
 
 from fly_cluster_lint.limits import MAX_BYTES
+from fly_cluster_lint.resultcache import kind_of
+
 OUTSIDE = "outside the repository (a symlink or path that leads out of it): not read"
 
 
@@ -107,35 +109,19 @@ class FileCache:
             return "outside"
         found = self.probes.get(key)
         if found is None:
-            try:
-                # the path exactly as inside() judged it: `..` taken away as text first, as Mix, flyctl and
-                # Docker do, so a `link/..` can never be judged inside and then opened outside
-                info = os.stat(key)
-            except (OSError, ValueError):
-                found = "missing"
-            else:
-                import stat
-
-                found = "file" if stat.S_ISREG(info.st_mode) else "dir" if stat.S_ISDIR(info.st_mode) else "other"
-            self.probes[key] = found
+            # the path exactly as inside() judged it: `..` taken away as text first, as Mix, flyctl and Docker
+            # do, so a `link/..` can never be judged inside and then opened outside
+            found = self.probes[key] = kind_of(key)
         return found
 
     def locate(self, path: Path) -> str:
         """kind() without confinement, for finding a repository root itself (a `.git`, `fly.toml` or
         `mix.exs` in an ancestor folder of a path the user named); recorded like every probe. Only the
         existence and kind of the path are learned, never its content."""
-        key = str(path)
+        key = os.path.abspath(path)
         found = self.probes.get(key)
         if found is None or found == "outside":
-            try:
-                info = os.lstat(path) if os.path.basename(path) == ".git" else os.stat(path)
-            except (OSError, ValueError):
-                found = "missing"
-            else:
-                import stat
-
-                found = "file" if stat.S_ISREG(info.st_mode) else "dir" if stat.S_ISDIR(info.st_mode) else "other"
-            self.probes[key] = found
+            found = self.probes[key] = kind_of(key)
         return found
 
     def is_file(self, path: Path) -> bool:

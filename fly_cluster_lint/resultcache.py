@@ -76,11 +76,13 @@ def key(args, fmt: str, color: bool) -> str:
     return "results-" + digest(repr(parts).encode("utf-8", "surrogateescape")).hex()
 
 
-def _kind(path: str) -> str:
+def kind_of(path: str) -> str:
+    """"file", "dir", "other" or "missing": what a probe records (files.FileCache) and a warm run compares. A
+    `.git` is not followed (a symlinked .git is "other", as the cold run saw it); everything else is."""
     import stat
 
     try:
-        mode = os.stat(path).st_mode
+        mode = (os.lstat(path) if os.path.basename(path) == ".git" else os.stat(path)).st_mode
     except (OSError, ValueError):
         return "missing"
     return "file" if stat.S_ISREG(mode) else "dir" if stat.S_ISDIR(mode) else "other"
@@ -117,7 +119,7 @@ def load(name: str):
     try:
         files, probes, folders, report, status, errors = marshal.loads(data)
         for path, kind in probes:
-            if _kind(path) != kind:
+            if kind_of(path) != kind:
                 return None
         for path, (stamp, names) in folders:
             if stamp is not None:  # unchanged mtime, ctime (which utime cannot set back) and inode: as listed

@@ -19,13 +19,7 @@ PRIVATE_IP = "FLY_PRIVATE_IP"
 def distribution_not_name(app: App) -> Iterator[Finding]:
     """FCL201: RELEASE_DISTRIBUTION makes the node unreachable: an invalid value or `none` (no distribution at
     all), or short names with a host that has a dot (the VM refuses to start)."""
-    env = app.environment
-    if not env.complete:
-        return
-    value = env.get("RELEASE_DISTRIBUTION")
-    if value is None or value.parts is None or _app_starts_distribution(app):
-        return
-    text = value.literal if value.setting.layer != DEFAULT else "sname"
+    value, text = _distribution(app)
     if text is None or text == "name":
         return
     shown = shown_text("RELEASE_DISTRIBUTION", text, app.secrets)
@@ -51,19 +45,26 @@ def distribution_not_name(app: App) -> Iterator[Finding]:
 def short_names(app: App) -> Iterator[Finding]:
     """FCL208: short names (`sname`, the release script's default) with a host that has no dot: the node
     boots and, on OTP 25, even clusters over an IPv6 address, but DNS discovery expects long names."""
-    env = app.environment
-    if not env.complete:
-        return
-    value = env.get("RELEASE_DISTRIBUTION")
-    if value is None or value.parts is None or _app_starts_distribution(app):
-        return
-    text = value.literal if value.setting.layer != DEFAULT else "sname"
+    value, text = _distribution(app)
     if text != "sname" or _dotted_host(app) is not None:
         return
     message = ("RELEASE_DISTRIBUTION is not set, so the node uses short names (sname)" if value.setting.layer == DEFAULT
                else "RELEASE_DISTRIBUTION is `sname` (short names)")
     yield Finding(_distribution_span(app, value), message, _distribution_fix(app, value),
                   f"set `RELEASE_DISTRIBUTION=\"name\"` in {app.env_sh_display}")
+
+
+def _distribution(app: App) -> tuple:
+    """(the RELEASE_DISTRIBUTION value at boot, its literal text: "sname" when the release script's default
+    applies), or (None, None) when FCL201/FCL208 have nothing to judge: an incomplete environment, a value the
+    model cannot know, or an app that starts distribution itself."""
+    env = app.environment
+    if not env.complete:
+        return None, None
+    value = env.get("RELEASE_DISTRIBUTION")
+    if value is None or value.parts is None or _app_starts_distribution(app):
+        return None, None
+    return value, (value.literal if value.setting.layer != DEFAULT else "sname")
 
 
 def _distribution_span(app: App, value):
